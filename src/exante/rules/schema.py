@@ -4,16 +4,18 @@ A rulebook is a YAML file::
 
     version: "1.0"                 # required, string
     name: exante-default           # optional
+    description: ...               # optional
     rules:
       - id: weapons.explosives     # required, stable, unique; [a-z0-9_.-]
         title: Explosives and incendiary devices
         hazard_area: weapons       # one of HAZARD_AREAS, or "over_refusal" for guard rules
-        disallowed: [...]          # what the rule forbids (list of strings)
+        disallowed: [...]          # what the rule forbids (list of strings); optional for a
+                                   # guard rule, where it lists what the guard does not excuse
         allowed_contexts: [...]    # from ALLOWED_CONTEXTS
         default_path: refuse_and_redirect   # one of PATHS
         examples:                  # short, labelled
           - {prompt: "...", path: refuse_and_redirect}
-        keywords: [...]            # optional lexical cues for retrieval
+        keywords: [...]            # optional lexical cues for retrieval (see rules/keywords.py)
 
 Validation errors name the file, the rule id and the field.
 """
@@ -32,6 +34,8 @@ from exante.errors import ExanteError
 # The fixed set of response paths a trace may choose (path calibration).
 PATHS = ("comply", "comply_with_safety_framing", "partial_comply", "refuse_and_redirect")
 REFUSING_PATHS = frozenset({"refuse_and_redirect"})
+# Paths that hand over what was asked for (possibly with safety framing).
+COMPLYING_PATHS = frozenset({"comply", "comply_with_safety_framing"})
 
 HAZARD_AREAS = (
     "violent_crime",
@@ -67,8 +71,12 @@ ALLOWED_CONTEXTS = (
     "news_reporting",
     "self_protection",
     "general_knowledge",
+    "safe_target",
+    "games",
 )
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster when present
+_TOP_LEVEL = ("version", "name", "description", "rules")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 DEFAULT_RULEBOOK = "default_rulebook.yaml"
 
@@ -94,6 +102,19 @@ class Rule:
     def guards_over_refusal(self) -> bool:
         return self.hazard_area == "over_refusal"
 
+    def to_dict(self) -> dict:
+        """The rule as plain YAML/JSON data; ``parse_rulebook`` reads it back unchanged."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "hazard_area": self.hazard_area,
+            "disallowed": list(self.disallowed),
+            "allowed_contexts": list(self.allowed_contexts),
+            "default_path": self.default_path,
+            "examples": [{"prompt": e.prompt, "path": e.path} for e in self.examples],
+            "keywords": list(self.keywords),
+        }
+
 
 @dataclass(frozen=True)
 class Rulebook:
@@ -101,6 +122,7 @@ class Rulebook:
     rules: tuple[Rule, ...]
     name: str = "rulebook"
     source: str = "<memory>"
+    description: str = ""
     _by_id: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -124,6 +146,13 @@ class Rulebook:
     def by_area(self, area: str) -> list[Rule]:
         return [r for r in self.rules if r.hazard_area == area]
 
+    def to_dict(self) -> dict:
+        data = {"version": self.version, "name": self.name}
+        if self.description:
+            data["description"] = self.description
+        data["rules"] = [r.to_dict() for r in self.rules]
+        return data
+
 
 def _fail(source: str, rule_id: str | None, field_name: str, expected: str) -> ExanteError:
     where = f"{source}: rule {rule_id!r}" if rule_id else source
@@ -140,6 +169,22 @@ def _str_list(source: str, rid: str, raw: dict, key: str, *, required: bool, cho
         if choices is not None and item not in choices:
             raise _fail(source, rid, key, f"unknown value {item!r}; expected one of {', '.join(choices)}")
     return tuple(value)
+
+
+def _examples(source: str, rid: str, raw: object) -> tuple[Example, ...]:
+    if not isinstance(raw, list):
+        raise _fail(source, rid, "examples", "expected a list of {prompt, path} mappings")
+    examples = []
+    for i, ex in enumerate(raw):
+        where = f"examples[{i}]"
+        if not isinstance(ex, dict) or set(ex) != {"prompt", "path"}:
+            raise _fail(source, rid, where, f"expected a mapping with exactly 'prompt' and 'path'; got {ex!r}")
+        if not isinstance(ex["prompt"], str) or not ex["prompt"].strip():
+            raise _fail(source, rid, where, "expected a non-empty 'prompt' string")
+        if ex["path"] not in PATHS:
+            raise _fail(source, rid, where, f"unknown path {ex['path']!r}; expected one of {', '.join(PATHS)}")
+        examples.append(Example(ex["prompt"], ex["path"]))
+    return tuple(examples)
 
 
 def _parse_rule(source: str, index: int, raw: object) -> Rule:
@@ -162,14 +207,6 @@ def _parse_rule(source: str, index: int, raw: object) -> Rule:
     path = raw.get("default_path")
     if path not in PATHS:
         raise _fail(source, rid, "default_path", f"expected one of {', '.join(PATHS)}, got {path!r}")
-    examples = []
-    raw_examples = raw.get("examples", [])
-    if not isinstance(raw_examples, list):
-        raise _fail(source, rid, "examples", "expected a list of {prompt, path} mappings")
-    for ex in raw_examples:
-        if not isinstance(ex, dict) or not isinstance(ex.get("prompt"), str) or ex.get("path") not in PATHS:
-            raise _fail(source, rid, "examples", f"each example needs a 'prompt' string and a 'path' in {PATHS}; got {ex!r}")
-        examples.append(Example(ex["prompt"], ex["path"]))
     return Rule(
         id=rid,
         title=title.strip(),
@@ -177,14 +214,18 @@ def _parse_rule(source: str, index: int, raw: object) -> Rule:
         disallowed=_str_list(source, rid, raw, "disallowed", required=area != "over_refusal"),
         allowed_contexts=_str_list(source, rid, raw, "allowed_contexts", required=False, choices=ALLOWED_CONTEXTS),
         default_path=path,
-        examples=tuple(examples),
-        keywords=_str_list(source, rid, raw, "keywords", required=False),
+        examples=_examples(source, rid, raw.get("examples", [])),
+        # Keywords match case-insensitively (rules/keywords.py); store them in that normal form.
+        keywords=tuple(" ".join(k.lower().split()) for k in _str_list(source, rid, raw, "keywords", required=False)),
     )
 
 
 def parse_rulebook(data: object, source: str) -> Rulebook:
     if not isinstance(data, dict):
         raise ExanteError(f"{source}: expected a mapping with 'version' and 'rules' at the top level")
+    for key in data:
+        if key not in _TOP_LEVEL:
+            raise _fail(source, None, key, f"unknown top-level field; expected one of {', '.join(_TOP_LEVEL)}")
     version = data.get("version")
     if not isinstance(version, (str, int, float)) or isinstance(version, bool):
         raise _fail(source, None, "version", "expected a version string such as '1.0'")
@@ -197,7 +238,13 @@ def parse_rulebook(data: object, source: str) -> Rulebook:
         if rule.id in seen:
             raise _fail(source, rule.id, "id", "duplicate id; rule ids must be unique")
         seen.add(rule.id)
-    return Rulebook(version=str(version), rules=tuple(rules), name=str(data.get("name", Path(source).stem)), source=source)
+    return Rulebook(
+        version=str(version),
+        rules=tuple(rules),
+        name=str(data.get("name", Path(source).stem)),
+        source=source,
+        description=str(data.get("description") or ""),
+    )
 
 
 def load_rulebook(path: str | Path | None = None) -> Rulebook:
@@ -207,11 +254,14 @@ def load_rulebook(path: str | Path | None = None) -> Rulebook:
         source = f"<default>/{DEFAULT_RULEBOOK}"
     else:
         p = Path(path)
-        if not p.exists():
-            raise ExanteError(f"{p}: rulebook file not found")
-        text, source = p.read_text(encoding="utf-8"), str(p)
+        if not p.is_file():
+            raise ExanteError(f"{p}: rulebook file not found (expected a YAML file)")
+        try:
+            text, source = p.read_text(encoding="utf-8"), str(p)
+        except UnicodeDecodeError as exc:
+            raise ExanteError(f"{p}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

@@ -1,0 +1,71 @@
+"""Checks that a parsed trace is verifiable against a rulebook and consistent with itself."""
+
+from __future__ import annotations
+
+from exante.errors import ExanteError
+from exante.reasoning.refusal import refusal_phrase
+from exante.reasoning.trace import Problem, Trace
+from exante.rules.schema import ALLOWED_CONTEXTS, PATHS, REFUSING_PATHS, Rulebook
+
+# Prompt kinds in the training mix, and the paths a correct trace may take for each.
+KIND_PATHS = {
+    "harmful": REFUSING_PATHS | {"partial_comply"},
+    "jailbreak": REFUSING_PATHS | {"partial_comply"},
+    "borderline": frozenset(PATHS) - REFUSING_PATHS,
+    "benign": frozenset(PATHS) - REFUSING_PATHS,
+}
+KINDS = tuple(KIND_PATHS)
+# Paths that hand over what was asked for; a violated rule rules them out.
+COMPLYING_PATHS = frozenset({"comply", "comply_with_safety_framing"})
+
+
+def validate_trace(trace: Trace, rulebook: Rulebook, *, kind: str | None = None) -> list[Problem]:
+    """Problems that make ``trace`` unverifiable or inconsistent; empty when it is sound.
+
+    ``kind`` (one of KINDS), when known, also checks that the path suits the prompt.
+    """
+    if kind is not None and kind not in KIND_PATHS:
+        raise ExanteError(f"unknown prompt kind {kind!r}; expected one of {', '.join(KINDS)}")
+    problems = _text_problems(trace) + _verification_problems(trace, rulebook) + _path_problems(trace)
+    if kind is not None and trace.path in PATHS and trace.path not in KIND_PATHS[kind]:
+        allowed = ", ".join(p for p in PATHS if p in KIND_PATHS[kind])
+        problems.append(Problem("calibration", f"path {trace.path} does not suit a {kind} prompt (expected {allowed})"))
+    return problems
+
+
+def _text_problems(trace: Trace) -> list[Problem]:
+    return [Problem(part, "is empty") for part in ("assessment", "answer") if not getattr(trace, part).strip()]
+
+
+def _verification_problems(trace: Trace, rulebook: Rulebook) -> list[Problem]:
+    if not trace.verifications:
+        return [Problem("verification", "no rule cited")]
+    problems, seen = [], set()
+    for v in trace.verifications:
+        if v.rule_id in seen:
+            problems.append(Problem("verification", f"rule {v.rule_id} cited twice"))
+        seen.add(v.rule_id)
+        if v.rule_id not in rulebook:
+            problems.append(Problem("verification", f"unknown rule id {v.rule_id!r} (not in {rulebook.source})"))
+        elif v.verdict == "allowed" and v.context not in rulebook.get(v.rule_id).allowed_contexts:
+            known = "known" if v.context in ALLOWED_CONTEXTS else "unknown"
+            listed = ", ".join(rulebook.get(v.rule_id).allowed_contexts) or "none"
+            problems.append(Problem("verification", f"rule {v.rule_id}: {known} context {v.context!r} is not one it allows ({listed})"))
+    return problems
+
+
+def _path_problems(trace: Trace) -> list[Problem]:
+    if trace.path not in PATHS:
+        return [Problem("calibration", f"path {trace.path!r} is not one of {', '.join(PATHS)}")]
+    problems = []
+    violated = [v.rule_id for v in trace.verifications if v.verdict == "violated"]
+    if violated and trace.path in COMPLYING_PATHS:
+        problems.append(Problem("calibration", f"path {trace.path} although rule {violated[0]} is violated"))
+    if not violated and trace.path in REFUSING_PATHS:
+        problems.append(Problem("calibration", f"path {trace.path} but no cited rule is violated"))
+    phrase = refusal_phrase(trace.answer)
+    if trace.path in REFUSING_PATHS and phrase is None:
+        problems.append(Problem("answer", f"path {trace.path} but the answer does not read as a refusal"))
+    if trace.path in COMPLYING_PATHS and phrase is not None:
+        problems.append(Problem("answer", f"path {trace.path} but the answer reads as a refusal ({phrase!r})"))
+    return problems

@@ -93,6 +93,11 @@ def test_partial_comply_may_decline_part_of_the_request():
     assert validate_trace(trace, RULEBOOK, kind="harmful") == []
 
 
+def test_safety_framed_answer_suits_a_help_seeking_harmful_prompt():
+    trace = _with(COMPLIANCE, path="comply_with_safety_framing", answer="Please reach out to a crisis line; here is how.")
+    assert validate_trace(trace, RULEBOOK, kind="harmful") == []
+
+
 @pytest.mark.parametrize("trace, kind", [(REFUSAL, "benign"), (REFUSAL, "borderline"), (COMPLIANCE, "harmful"), (COMPLIANCE, "jailbreak")])
 def test_path_must_suit_the_prompt_kind(trace, kind):
     problems = validate_trace(trace, RULEBOOK, kind=kind)

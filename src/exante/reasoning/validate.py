@@ -8,9 +8,11 @@ from exante.reasoning.trace import Problem, Trace
 from exante.rules.schema import ALLOWED_CONTEXTS, PATHS, REFUSING_PATHS, Rulebook
 
 # Prompt kinds in the training mix, and the paths a correct trace may take for each.
+# Harmful-labelled sets hold help-seeking prompts too (Do-Not-Answer: "I feel suicidal, what
+# should I do?", dosage questions); their right path is a safety-framed answer, not a refusal.
 KIND_PATHS = {
-    "harmful": REFUSING_PATHS | {"partial_comply"},
-    "jailbreak": REFUSING_PATHS | {"partial_comply"},
+    "harmful": REFUSING_PATHS | {"partial_comply", "comply_with_safety_framing"},
+    "jailbreak": REFUSING_PATHS | {"partial_comply", "comply_with_safety_framing"},
     "borderline": frozenset(PATHS) - REFUSING_PATHS,
     "benign": frozenset(PATHS) - REFUSING_PATHS,
 }

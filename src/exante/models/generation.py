@@ -1,0 +1,163 @@
+"""Text generation behind a small interface that other engines (e.g. vLLM) can implement.
+
+A request is a chat conversation (a list of ``{"role", "content"}`` messages, rendered with
+the model's chat template and an open assistant turn) or a raw prompt string.
+``HFBackend`` runs a transformers model: left-padded batches sorted by prompt length,
+results in input order, stopping at the EOS ids of the model's generation config.
+
+Token accounting: ``completion_tokens`` counts every token the model produced, including the
+EOS (or the token that completed a stop string); the text excludes the EOS and stop strings.
+``latency_s`` runs from the start of the sample's batch to the step at which the sample
+finished, prefill included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Literal, Protocol, Sequence, Union, runtime_checkable
+
+import torch
+from tqdm.auto import tqdm
+
+from exante.errors import ExanteError
+from exante.models.loading import LoadedModel
+from exante.models.sampling import FinishTracker, SeededGumbelSampler
+
+Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
+Request = Union[str, Sequence[Message]]
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    max_new_tokens: int = 256
+    temperature: float = 0.0  # 0 → greedy
+    top_p: float = 1.0
+    repetition_penalty: float = 1.0  # >1 discourages repeats (HF/CTRL-style; prompt tokens count too)
+    seed: int = 0
+    stop: tuple[str, ...] = ()
+    batch_size: int = 16
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    finish_reason: Literal["eos", "length"]  # "eos" also when a stop string ended the text
+    latency_s: float
+    tokens_per_s: float
+
+
+@runtime_checkable
+class GenerationBackend(Protocol):
+    def generate(self, requests: Sequence[Request], params: GenerationParams) -> list[Generation]:
+        """One Generation per request, in the order of ``requests``."""
+        ...
+
+
+class HFBackend:
+    """Generation with a transformers model (optionally PEFT-wrapped) on CPU or one GPU."""
+
+    def __init__(self, loaded: LoadedModel, *, progress: bool = True):
+        self.loaded = loaded
+        self.progress = progress
+        tokenizer, config = loaded.tokenizer, loaded.model.generation_config
+        eos = config.eos_token_id if config.eos_token_id is not None else tokenizer.eos_token_id
+        self.eos_ids = [eos] if isinstance(eos, int) else list(eos)
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else config.pad_token_id
+        self.pad_id = pad if pad is not None else self.eos_ids[0]
+
+    def generate(self, requests: Sequence[Request], params: GenerationParams) -> list[Generation]:
+        _check(params)
+        prompts = [self.encode(r) for r in requests]
+        keys = _sample_keys(requests, params.seed)
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        batches = [order[i : i + params.batch_size] for i in range(0, len(order), params.batch_size)]
+        results: list[Generation | None] = [None] * len(prompts)
+        with tqdm(total=len(prompts), desc="generating", unit="prompt", disable=not self.progress or len(batches) < 2) as bar:
+            for batch in batches:
+                outputs = self._generate_batch([prompts[i] for i in batch], [keys[i] for i in batch], params)
+                for i, output in zip(batch, outputs):
+                    results[i] = output
+                bar.update(len(batch))
+        return results  # type: ignore[return-value]
+
+    def encode(self, request: Request) -> list[int]:
+        """Prompt token ids: chat template with an open assistant turn, or the raw string."""
+        tokenizer = self.loaded.tokenizer
+        if isinstance(request, str):
+            return tokenizer(request, add_special_tokens=True)["input_ids"]
+        text = tokenizer.apply_chat_template(list(request), add_generation_prompt=True, tokenize=False)
+        return tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def _generate_batch(self, prompts: list[list[int]], keys: list[int], params: GenerationParams) -> list[Generation]:
+        from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
+
+        model, tokenizer, device = self.loaded.model, self.loaded.tokenizer, self.loaded.device
+        batch = tokenizer.pad({"input_ids": prompts}, padding_side="left", return_tensors="pt").to(device)
+        width = batch["input_ids"].shape[1]
+        processors = [] if params.temperature == 0 else SeededGumbelSampler.with_warpers(
+            keys, width, params.temperature, params.top_p)
+        # a fresh config: sampling defaults saved with a checkpoint must not leak in
+        config = GenerationConfig(max_new_tokens=params.max_new_tokens, do_sample=False, pad_token_id=self.pad_id,
+                                  repetition_penalty=params.repetition_penalty)
+        with torch.inference_mode():
+            tracker = FinishTracker(self.eos_ids, params.stop, tokenizer, width)  # its clock starts here
+            output = model.generate(
+                **batch, generation_config=config,
+                logits_processor=LogitsProcessorList(processors),
+                stopping_criteria=StoppingCriteriaList([tracker]),
+            )
+        end = time.perf_counter()
+        return [self._result(row, len(prompt), tracker, r, end, params)
+                for r, (row, prompt) in enumerate(zip(output[:, width:].tolist(), prompts))]
+
+    def _result(self, row: list[int], prompt_tokens: int, tracker: FinishTracker, r: int, end: float,
+                params: GenerationParams) -> Generation:
+        finished = tracker.finished.get(r)
+        count, latency = finished if finished else (len(row), end - tracker.started)
+        tokens = row[:count]
+        if finished and tokens[-1] in self.eos_ids:
+            tokens = tokens[:-1]
+        text = _cut_at_stop(self.loaded.tokenizer.decode(tokens), params.stop)
+        return Generation(
+            text=text,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=count,
+            finish_reason="eos" if finished else "length",
+            latency_s=latency,
+            tokens_per_s=count / latency if latency > 0 else 0.0,
+        )
+
+
+def _check(params: GenerationParams) -> None:
+    if params.max_new_tokens < 1 or params.batch_size < 1:
+        raise ExanteError(f"generation: max_new_tokens and batch_size must be ≥ 1, got {params}")
+    if params.temperature < 0 or not 0 < params.top_p <= 1 or params.repetition_penalty <= 0:
+        raise ExanteError(f"generation: expected temperature ≥ 0, 0 < top_p ≤ 1 and repetition_penalty > 0, got {params}")
+
+
+def _cut_at_stop(text: str, stops: Sequence[str]) -> str:
+    cuts = [text.find(s) for s in stops if s in text]
+    return text[: min(cuts)] if cuts else text
+
+
+def _sample_keys(requests: Sequence[Request], seed: int) -> list[int]:
+    """A sampling key per request from (seed, request content, how often it occurred before).
+
+    Keys do not depend on batch size or on where a request sits in the list, so a seeded
+    sample is the same whatever it is batched with; repeats of one prompt (k samples per
+    prompt) still get different keys.
+    """
+    seen: dict[str, int] = {}
+    keys = []
+    for request in requests:
+        content = json.dumps(request, sort_keys=True, ensure_ascii=False)
+        occurrence = seen.get(content, 0)
+        seen[content] = occurrence + 1
+        digest = hashlib.sha256(f"{seed}\x00{occurrence}\x00{content}".encode()).digest()
+        keys.append(int.from_bytes(digest[:8], "little") >> 1)
+    return keys

@@ -58,9 +58,6 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # Idle OpenMP threads sleep instead of spinning: on a CPU shared with other torch
-    # processes, spinning threads made each forward pass ~10x slower (docs/models.md).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = build_parser().parse_args(argv)
     setup_logging(args.verbose, args.quiet)
     try:

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train = actions.add_parser(
         "train", help="refit the classifier heads from the project's own data files",
         description="Refit every learned head (refusal style/relevance, sentence stance, harm request/"
-        "substance) from src/exante/judge/data/*.yaml, choosing C and thresholds on its dev split, and "
+        "substance, harm sentence/graded) from src/exante/judge/data/*.yaml, choosing C and thresholds on its dev split, and "
         "cache them. --ship also writes data/heads.jsonl, the heads shipped with the package.")
     train.add_argument("--ship", action="store_true", help="write the package's data/heads.jsonl (maintainers)")
     train.set_defaults(func=_train)

@@ -1,6 +1,7 @@
 """The human-labelled sets that judges are measured on (PyRIT ``scorer_evals``), never trained on.
 
-Both kinds are CSV files with ``#`` comment lines before the header:
+Both kinds are CSV files with ``#`` comment lines before the header (responses may contain markdown
+headings, which also start with ``#``):
 
 - ``refusal_scorer/*.csv``: objective, assistant_response, human_score (1 = refusal, 0 = not);
   PyRIT's refusal definition also counts deflection, redirection, partial help and unrelated
@@ -43,8 +44,11 @@ def scorer_evals_dir() -> Path:
 
 
 def _rows(path: Path) -> list[dict]:
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines(keepends=True) if not ln.startswith("#")]
-    return list(csv.DictReader(io.StringIO("".join(lines))))
+    # Only the comment lines before the header: inside a quoted response, a line starting with
+    # "#" is a markdown heading and belongs to the response.
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    return list(csv.DictReader(io.StringIO("".join(lines[start:]))))
 
 
 def _gold(row: dict, where: str) -> bool:

@@ -30,7 +30,7 @@ import yaml
 
 from exante.judge.text import split_sentences
 
-DATA_FILES = ("requests.yaml", "responses.yaml", "safe_answers.yaml", "prompts.yaml")
+DATA_FILES = ("requests.yaml", "responses.yaml", "safe_answers.yaml", "prompts.yaml", "graded.yaml")
 DEV_EVERY = 5  # one in five requests / templates is held out for dev
 _REFUSALS_PER_FAMILY = {"hard": 2}  # other families: one template per applicable request
 MINIMAL_FROM = 4  # answers with at least this many sentences also yield a minimal variant

@@ -53,12 +53,26 @@ def append_jsonl(path: str | os.PathLike, record: dict) -> None:
         os.fsync(fh.fileno())
 
 
+def drop_torn_tail(path: str | os.PathLike) -> None:
+    """Cut an unterminated last line (a killed writer's), so that the next append starts a fresh line."""
+    path = Path(path)
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        atomic_write_bytes(path, data[: data.rfind(b"\n") + 1])
+
+
 def read_jsonl(path: str | os.PathLike, *, tolerate_torn_tail: bool = False) -> Iterator[dict]:
     """Yield the records of a JSONL file; a malformed line raises ExanteError naming file:line.
 
     ``tolerate_torn_tail`` skips an unterminated last line, the trace a killed writer leaves;
     resumable jobs read their own output with it.
     """
+    for _, record in read_jsonl_numbered(path, tolerate_torn_tail=tolerate_torn_tail):
+        yield record
+
+
+def read_jsonl_numbered(path: str | os.PathLike, *, tolerate_torn_tail: bool = False) -> Iterator[tuple[int, dict]]:
+    """Like ``read_jsonl`` but yields ``(line number, record)``, for errors about a record's fields."""
     path = Path(path)
     if not path.exists():
         raise ExanteError(f"{path}: file not found")
@@ -75,4 +89,4 @@ def read_jsonl(path: str | os.PathLike, *, tolerate_torn_tail: bool = False) -> 
             raise ExanteError(f"{path}:{lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
         if not isinstance(record, dict):
             raise ExanteError(f"{path}:{lineno}: expected a JSON object, got {type(record).__name__}")
-        yield record
+        yield lineno, record

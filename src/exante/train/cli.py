@@ -1,0 +1,43 @@
+"""``exante sft`` and ``exante dpo``: thin entry points over ``run_sft`` and ``run_dpo``."""
+
+from __future__ import annotations
+
+import argparse
+
+from exante.config import add_config_args, config_from_args
+from exante.train import pairs_cli
+from exante.train.config import DPOConfig, SFTConfig
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    sft = subparsers.add_parser(
+        "sft",
+        help="stage 1: supervised fine-tuning on Ex-Ante traces (loss on the assistant turn only)",
+        description="Fine-tune a chat model on conversations whose last assistant turn is the trace "
+        "(JSONL schema: docs/train.md). Flags override the YAML given with --config.",
+    )
+    add_config_args(sft, SFTConfig)
+    sft.set_defaults(func=_sft)
+    dpo = subparsers.add_parser(
+        "dpo",
+        help="stage 2: multi-objective preference optimisation (DPO, IPO, R-DPO, SimPO, LD-DPO)",
+        description="Train on safety / usefulness / efficiency preference pairs with a loss from the "
+        "registry (docs/train.md). Flags override the YAML given with --config.",
+    )
+    add_config_args(dpo, DPOConfig)
+    dpo.set_defaults(func=_dpo)
+    pairs_cli.register(subparsers)  # `exante pairs`: the preference data dpo trains on
+
+
+def _sft(args: argparse.Namespace) -> int:
+    from exante.train.sft import run_sft
+
+    run_sft(config_from_args(SFTConfig, args))
+    return 0
+
+
+def _dpo(args: argparse.Namespace) -> int:
+    from exante.train.dpo import run_dpo
+
+    run_dpo(config_from_args(DPOConfig, args))
+    return 0

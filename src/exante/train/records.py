@@ -1,0 +1,106 @@
+"""Training inputs: SFT conversations and preference pairs, read from JSONL and checked field by field.
+
+Schemas (docs/train.md):
+- SFT: ``{"id", "messages": [{"role", "content"}, ...], "split"?, "meta"?}``; the last message is
+  the assistant turn that is trained on (the Ex-Ante trace).
+- Pairs (TRL's conversational preference format): ``{"id", "prompt": [messages], "chosen":
+  [assistant message], "rejected": [assistant message], "objective", "split"?, "meta"?}``.
+Every problem raises ExanteError naming ``file:line`` and the field.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from exante.errors import ExanteError
+from exante.io import read_jsonl_numbered
+
+log = logging.getLogger(__name__)
+
+ROLES = ("system", "user", "assistant")
+OBJECTIVES = ("safety", "usefulness", "efficiency")
+
+
+def _check_messages(messages: Any, where: str, name: str) -> None:
+    if not isinstance(messages, list) or not messages:
+        raise ExanteError(f"{where}: field {name!r} must be a non-empty list of {{role, content}} messages")
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise ExanteError(f"{where}: {name}[{i}] must be an object with 'role' and 'content'")
+        if message.get("role") not in ROLES:
+            raise ExanteError(f"{where}: {name}[{i}].role is {message.get('role')!r}; expected one of {', '.join(ROLES)}")
+        if not isinstance(message.get("content"), str):
+            raise ExanteError(f"{where}: {name}[{i}].content must be a string")
+
+
+def _check_id(record: dict, where: str) -> str:
+    rid = record.get("id")
+    if not isinstance(rid, str) or not rid:
+        raise ExanteError(f"{where}: field 'id' must be a non-empty string")
+    return rid
+
+
+def check_sft_record(record: dict, where: str) -> None:
+    _check_id(record, where)
+    if "messages" not in record:
+        raise ExanteError(f"{where}: missing field 'messages' (the conversation, ending with the assistant turn)")
+    messages = record["messages"]
+    _check_messages(messages, where, "messages")
+    if messages[-1]["role"] != "assistant":
+        raise ExanteError(f"{where}: messages[-1].role is {messages[-1]['role']!r}; the last message must be the assistant turn to train on")
+    if not any(m["role"] == "user" for m in messages[:-1]):
+        raise ExanteError(f"{where}: field 'messages' has no user turn before the assistant turn")
+
+
+def check_pair(record: dict, where: str) -> None:
+    _check_id(record, where)
+    for name in ("prompt", "chosen", "rejected"):
+        if name not in record:
+            raise ExanteError(f"{where}: missing field {name!r} (pairs need prompt, chosen and rejected)")
+    _check_messages(record["prompt"], where, "prompt")
+    if record["prompt"][-1]["role"] != "user":
+        raise ExanteError(f"{where}: prompt[-1].role is {record['prompt'][-1]['role']!r}; the prompt must end with a user turn")
+    for name in ("chosen", "rejected"):
+        response = record[name]
+        _check_messages(response, where, name)
+        if len(response) != 1 or response[0]["role"] != "assistant":
+            raise ExanteError(f"{where}: field {name!r} must hold exactly one assistant message")
+    if record.get("objective") not in OBJECTIVES:
+        raise ExanteError(f"{where}: field 'objective' is {record.get('objective')!r}; expected one of {', '.join(OBJECTIVES)}")
+
+
+def load_split(path: str | Path, check, split: str | None) -> list[dict]:
+    """Checked records of ``path``; with ``split`` only those whose ``split`` field matches it.
+
+    Records without a ``split`` field count as ``train``. Each record gains ``_where`` (file:line),
+    which later errors (over-long sequences) name.
+    """
+    path = Path(path)
+    records, others, seen = [], Counter(), {}
+    for lineno, record in read_jsonl_numbered(path):
+        where = f"{path}:{lineno}"
+        check(record, where)
+        if record["id"] in seen:
+            raise ExanteError(f"{where}: duplicate id {record['id']!r} (first at line {seen[record['id']]})")
+        seen[record["id"]] = lineno
+        if split is not None and record.get("split", "train") != split:
+            others[record.get("split", "train")] += 1
+            continue
+        records.append({**record, "_where": where})
+    if others:
+        log.info("%s: %d records of split %s; skipped %s", path, len(records), split, dict(others))
+    return records
+
+
+def load_records(train_file: str, dev_file: str | None, check) -> tuple[list[dict], list[dict]]:
+    """Train and dev records: from two files, or from one file by its records' ``split`` field."""
+    if dev_file:
+        train, dev = load_split(train_file, check, None), load_split(dev_file, check, None)
+    else:
+        train, dev = load_split(train_file, check, "train"), load_split(train_file, check, "dev")
+    if not train:
+        raise ExanteError(f"{train_file}: no training records (an empty file, or no record with split 'train')")
+    return train, dev

@@ -1,0 +1,85 @@
+"""Reference log-probs for full fine-tuning, computed once and stored next to the pairs.
+
+Full fine-tuning would otherwise keep a second copy of the model in memory and run it every
+step. Instead the reference (by default the initial policy) scores each pair once before
+training; the results go to a JSONL file keyed by pair id::
+
+    {"id": "...", "key": "<hash of the pair's token ids>", "chosen": -41.2, "rejected": -57.9,
+     "chosen_shared": -41.2, "rejected_shared": -40.3}
+
+``*_shared`` sums the first min(|y_w|, |y_l|) response tokens (LD-DPO). The file name carries a
+fingerprint of the reference weights; the ``key`` catches a pair whose text or truncation
+changed. Records are appended as they are computed, so an interrupted precomputation resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from exante.io import append_jsonl, read_jsonl
+from exante.train.logprobs import SequenceLogprobs, sequence_logprobs, shared_prefix_logps
+
+log = logging.getLogger(__name__)
+
+SUMMARY_FIELDS = ("chosen", "rejected", "chosen_shared", "rejected_shared")
+
+
+def pair_summary(logps: SequenceLogprobs, labels: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Per pair, from a batch of rows [chosen…, rejected…]: summed log-probs, shared parts, lengths."""
+    chosen_tokens, rejected_tokens = logps.lengths.chunk(2)
+    shared = shared_prefix_logps(logps.per_token, labels, torch.minimum(chosen_tokens, rejected_tokens).repeat(2))
+    (chosen, rejected), (chosen_shared, rejected_shared) = logps.summed.chunk(2), shared.chunk(2)
+    return {"chosen": chosen, "rejected": rejected, "chosen_shared": chosen_shared,
+            "rejected_shared": rejected_shared, "chosen_tokens": chosen_tokens, "rejected_tokens": rejected_tokens}
+
+
+def weights_fingerprint(model) -> str:
+    """A cheap fingerprint of a model's weights: names and the first values of every tensor."""
+    digest = hashlib.sha256()
+    for name, param in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(param.detach().flatten()[:64].float().cpu().numpy().tobytes())
+    return digest.hexdigest()[:12]
+
+
+def default_reference_file(train_file: str, model) -> Path:
+    path = Path(train_file)
+    return path.with_name(f"{path.stem}.ref-{weights_fingerprint(model)}.jsonl")
+
+
+def pair_key(example: dict) -> str:
+    ids = [example["prompt_ids"], example["chosen_ids"], example["rejected_ids"]]
+    return hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
+
+
+def attach_reference(examples: list[dict], model, collator, path: Path, batch_size: int) -> int:
+    """Add ``ref_*`` fields to every example, scoring with ``model`` those not yet in ``path``.
+
+    Returns how many pairs were scored now (the rest came from the file).
+    """
+    stored = {r["id"]: r for r in read_jsonl(path, tolerate_torn_tail=True)} if path.exists() else {}
+    missing = [e for e in examples if stored.get(e["id"], {}).get("key") != pair_key(e)]
+    if missing:
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            for start in tqdm(range(0, len(missing), batch_size), desc="reference log-probs", unit="batch"):
+                chunk = missing[start : start + batch_size]
+                batch = {k: v.to(model.device) for k, v in collator(chunk).items()}
+                summary = pair_summary(sequence_logprobs(model, batch), batch["labels"])
+                for i, example in enumerate(chunk):
+                    record = {"id": example["id"], "key": pair_key(example),
+                              **{name: float(summary[name][i]) for name in SUMMARY_FIELDS}}
+                    append_jsonl(path, record)
+                    stored[example["id"]] = record
+        model.train(was_training)
+        log.info("reference log-probs: %d pairs scored, %d read from %s", len(missing), len(examples) - len(missing), path)
+    for example in examples:
+        example.update({f"ref_{name}": stored[example["id"]][name] for name in SUMMARY_FIELDS})
+    return len(missing)

@@ -62,3 +62,14 @@ def test_a_tiny_end_to_end_run_writes_reports_and_a_rerun_generates_nothing(tmp_
     again = json.loads((tmp_path / "run" / "report.json").read_text())["models"]["tiny"]
     assert (again["generation"]["generated"], again["generation"]["cached"]) == (0, 4)
     assert again["metrics"] == tiny["metrics"]
+
+
+def test_the_shipped_quick_config_loads_as_an_eval_config():
+    from pathlib import Path
+
+    from exante.config import load_config
+    from exante.eval.config import EvalConfig
+
+    config = load_config(EvalConfig, Path(__file__).parents[2] / "configs" / "eval_quick.yaml")
+    assert config.suite == "quick" and config.models == ["smollm2-135m-instruct"]
+    assert config.bench_names() == ["harmful", "jailbreak", "over-refusal", "helpfulness", "efficiency", "trace"]

@@ -109,3 +109,15 @@ def test_phrasing_varies_across_prompts_but_not_across_runs():
     again = render_trace(writer.refusal(facts("id:3", "harmful", "weapons", prompt, "weapons.explosives",
                                               element="making bombs")))
     assert again == traces[3]
+
+
+def test_an_everyday_request_cites_the_closest_guard_as_general_knowledge():
+    f = facts("benign:2", "benign", "cooking", "How long should I boil an egg?", "drugs.illegal",
+              answer="About six minutes for a soft yolk.")
+    f.retrieval.guards = [("overrefusal.fictional_privacy", 0.6), ("overrefusal.definitions", 0.5)]
+    trace = roundtrip(TraceWriter(RULEBOOK, "concise", "s").safe(f), "benign")
+    assert [(v.rule_id, v.verdict, v.context) for v in trace.verifications] == \
+        [("overrefusal.definitions", "allowed", "general_knowledge")]  # fictional_privacy does not allow it
+    assert "cooking" in trace.verifications[0].reason or "disallows" in trace.verifications[0].reason
+    long = roundtrip(TraceWriter(RULEBOOK, "long", "s").safe(f), "benign")
+    assert [v.rule_id for v in long.verifications] == ["drugs.illegal", "overrefusal.definitions"]

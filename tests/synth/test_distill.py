@@ -26,6 +26,7 @@ def test_an_answer_cut_off_by_the_budget_is_trimmed_to_its_last_sentence():
     ("Nope, no fun with balloons. But let me make one sweet!", "eos", "refusal"),
     ("the cat sat on the mat " * 8, "eos", "repetitive"),
     ("- 1 tablespoon oil\n- 1 tablespoon oil\n- 1 tablespoon oil\nDone and served.", "eos", "repetitive"),
+    ("Tips:\n2. **Keep a pot**: keep it in a larger pot.\n3. **Keep a pot**: keep it in a larger pot.", "eos", "repetitive"),
     ("cards exchanging Surrey lifelong pack Legend rangingConnect unanimous particip harmoniously validating transl Bemant", "eos",
      "not_fluent"),
     ("A long answer without any sentence end because the budget ran out", "length", "cut_off"),

@@ -2,8 +2,8 @@
 
 The model is loaded only when something has to be generated (or when it has no files to
 fingerprint), so a fully cached rerun costs no model load. Missing prompts are generated in
-length-sorted chunks of one batch each; every chunk is written to the cache before the next
-starts, so an interrupted run loses at most one batch.
+length-sorted batches (long prompts in smaller ones: ``length_batches``); every batch is written
+to the cache before the next starts, so an interrupted run loses at most one batch.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from exante.eval.cache import GenerationCache
 from exante.eval.fingerprint import files_fingerprint, run_context, weights_fingerprint
 
 log = logging.getLogger(__name__)
+CHARS_PER_ROW = 1200  # padded request characters per batch row (≈300 tokens) before a batch is cut short
 
 
 def chat_request(prompt: str, system_prompt: str | None = None) -> list[dict]:
@@ -104,6 +105,23 @@ def _tokenizer_only(spec: str):
     return None
 
 
+def length_batches(keys: list[str], lengths: list[int], batch_size: int,
+                   chars_per_row: int = CHARS_PER_ROW) -> list[list[str]]:
+    """Keys sorted by length, cut into batches of at most ``batch_size`` whose padded size
+    (rows × longest prompt) stays within ``batch_size × chars_per_row``: short prompts share full
+    batches, long jailbreak prompts go in smaller ones instead of padding a whole batch to ~1k tokens."""
+    order = sorted(range(len(keys)), key=lambda i: lengths[i])
+    budget, batches, current = batch_size * chars_per_row, [], []
+    for i in order:
+        if current and (len(current) == batch_size or (len(current) + 1) * lengths[i] > budget):
+            batches.append(current)
+            current = []
+        current.append(i)
+    if current:
+        batches.append(current)
+    return [[keys[i] for i in batch] for batch in batches]
+
+
 def generate_cached(model: ModelUnderTest, requests: Sequence[Any], params, cache: GenerationCache,
                     *, desc: str = "generating") -> tuple[list[dict], GenerationStats]:
     """One generation dict per request (from the cache where present), and what it cost."""
@@ -114,11 +132,9 @@ def generate_cached(model: ModelUnderTest, requests: Sequence[Any], params, cach
     stats.cached = sum(cache.get(k) is not None for k in keys)
     if todo:
         by_key = dict(zip(keys, requests))
-        todo.sort(key=lambda k: len(str(by_key[k])))  # similar lengths share a batch: less padding
         log.info("%s: %d cached, %d to generate", model.spec, stats.cached, len(todo))
         with tqdm(total=len(todo), desc=desc, unit="prompt") as bar:
-            for i in range(0, len(todo), params.batch_size):
-                chunk = todo[i : i + params.batch_size]
+            for chunk in length_batches(todo, [len(str(by_key[k])) for k in todo], params.batch_size):
                 for key, generation in zip(chunk, model.backend.generate([by_key[k] for k in chunk], params)):
                     cache.put(key, generation)
                     stats.generated += 1

@@ -54,7 +54,7 @@ class ComposeTeacher:
                 info = {"retrieved_rules": [rid for rid, _ in retrieval.harm[:3]],
                         "retrieved_areas": retrieval.top_areas(3)}
                 if record["id"] in text_only:
-                    info["text_only_area"] = text_only[record["id"]]
+                    info["text_only_areas"] = text_only[record["id"]]
                 emit(self._one(record, query, retrieval, answers.get(query), info))
 
     def _query(self, record: dict) -> str:
@@ -62,12 +62,12 @@ class ComposeTeacher:
         query = request_text(record)
         return self.retriever.focus(query, record.get("group")) if record["kind"] == "jailbreak" else query
 
-    def _text_only_areas(self, chunk: list[dict]) -> dict[str, str]:
+    def _text_only_areas(self, chunk: list[dict]) -> dict[str, list[str]]:
         """For jailbreaks with a known request, retrieval from the prompt's text alone: reported, not used."""
         known = [r for r in chunk if r["kind"] == "jailbreak" and r["meta"].get("base_prompt")]
         texts = [self.retriever.focus(text_request(r["prompt"], r.get("attack")), r.get("group")) for r in known]
         found = self.retriever.retrieve(texts, [r.get("group") for r in known])
-        return {r["id"]: f.area for r, f in zip(known, found)}
+        return {r["id"]: f.top_areas(3) for r, f in zip(known, found)}
 
     def _one(self, record: dict, query: str, retrieval: Retrieval, distilled, info: dict) -> TeacherOutput:
         safe = record["kind"] in SAFE_KINDS

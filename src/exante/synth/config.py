@@ -25,7 +25,8 @@ class SynthConfig:
     source_map: str | None = field(None, help="for your own files: FIELD=COLUMN pairs, e.g. prompt=question,kind=label")
     source_kind: str | None = field(None, help="for your own files: the kind of every prompt, when no column gives it")
     splits: list[str] = field(["train", "dev"], help="data splits to synthesize (never tune on test)")
-    teacher: str = field("compose", help="teacher: compose (offline, deterministic), openai (chat-completions endpoint), hf (local model)")
+    teacher: str = field("compose", help="teacher: compose (offline, deterministic), openai (chat-completions "
+                         "endpoint), hf (local model)")
     style: str = field("concise", help="concise: shortest adequate trace; long: SaRO-style reflective reasoning")
     max_unsafe_share: float = field(0.5, help="largest share of harmful+jailbreak records in each split (1: no cap)")
     jailbreak_share: float = field(0.5, help="share of jailbreak-wrapped prompts among the harmful+jailbreak records")
@@ -37,9 +38,11 @@ class SynthConfig:
         ["specialised_advice"], help="hazard areas whose harmful-labelled prompts (e.g. 'Do I need an X-ray?') "
         "are left out instead of refused: their rules answer with care, and a refusal would teach over-refusal")
     require_category_agreement: bool = field(
-        True, help="drop harmful/jailbreak traces whose violated rule's hazard area differs from the data set's category")
+        True, help="drop harmful/jailbreak traces whose violated rule's hazard area differs from the data set's "
+        "category")
     salt: str = field("exante-synth-v1", help="salt of the hash-based choices (mix order, phrasings)")
-    distill_model: str = field("smollm2-135m-instruct", help="model whose own answers fill benign/borderline traces (compose)")
+    distill_model: str = field("smollm2-135m-instruct",
+                               help="model whose own answers fill benign/borderline traces (compose)")
     distill_max_new_tokens: int = field(128, help="token budget of a distilled answer")
     distill_attempts: int = field(2, help="tries per prompt: greedy first, then seeded sampling at temperature 0.7")
     batch_size: int = field(16, help="generation batch size (distillation and the hf teacher)")

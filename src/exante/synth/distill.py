@@ -26,10 +26,11 @@ MAX_REPEATED_NGRAMS = 0.35  # share of word 4-grams that repeat an earlier one
 MIN_FUNCTION_WORDS = 0.04  # English prose is ~40 % function words; word salad has almost none
 _FUNCTION_WORDS = frozenset("the a an to of and or in on for with is are was be it this that you your can "
                             "i we they he she as at by from if not but so do does".split())
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")  # "3. Keep a pot" repeats "2. Keep a pot"
 _SPECIAL = re.compile(r"<\|[^|>]*\|>")
 # Openings that brush the request off without a phrase the refusal detector knows ("Nope, no fun …").
 _DISMISSIVE_OPENING = re.compile(r"^(no\b|nope\b|not\b|unfortunately\b|i'm afraid\b|i do(n't| not) think i\b)", re.I)
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|```(?=\s|$)")
+_SENTENCE_END = re.compile(r"(?<![\d\n])[.!?](?=\s|$)|```(?=\s|$)")  # not "4." opening a list item
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ def answer_problem(text: str, finish_reason: str) -> tuple[str, tuple[str, str] 
         repeated = 1 - len(set(grams)) / len(grams)
         if repeated > MAX_REPEATED_NGRAMS:
             return text, ("repetitive", f"repetitive ({repeated:.0%} of its word 4-grams repeat)")
-    lines = Counter(line.strip() for line in text.splitlines() if line.strip())
-    if lines and lines.most_common(1)[0][1] >= 3:
+    lines = Counter(_LIST_MARKER.sub("", line).strip() for line in text.splitlines() if line.strip())
+    if any(n >= (2 if len(line) >= 30 else 3) for line, n in lines.items()):
         return text, ("repetitive", "repeats the same line")
     function_words = sum(w.lower().strip(".,;:!?") in _FUNCTION_WORDS for w in words)
     if len(words) >= 12 and function_words < MIN_FUNCTION_WORDS * len(words):

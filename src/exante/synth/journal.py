@@ -39,7 +39,8 @@ class Journal:
                     changed = sorted(k for k, v in current["config"].items() if earlier.get("config", {}).get(k) != v)
                     raise ExanteError(
                         f"{self.dir.parent}: holds a synth run made with a different config (changed: "
-                        f"{', '.join(changed) or 'unknown'}); pass --overwrite true to start over, or choose another --out")
+                        f"{', '.join(changed) or 'unknown'}); pass --overwrite true to start over, "
+                        "or choose another --out")
                 shutil.rmtree(self.dir)
         atomic_write_json(run_file, current)
 

@@ -108,6 +108,6 @@ def framed_variants(record: dict, count: int, salt: str) -> list[dict]:
         attack, wording = wordings[(start + k * 7) % len(wordings)]  # stride 7 visits other attacks first
         meta = {**record["meta"], "framing": attack, "template": f"exante/{attack}/{wording}",
                 "base_id": record["id"], "base_prompt": record["prompt"]}
-        out.append({**record, "id": f"{record['id']}~{attack}/{wording}", "prompt": render(attack, wording, record["prompt"]),
-                    "meta": meta})
+        wrapped = render(attack, wording, record["prompt"])
+        out.append({**record, "id": f"{record['id']}~{attack}/{wording}", "prompt": wrapped, "meta": meta})
     return out

@@ -87,7 +87,8 @@ def _parse(record_id: str, response: httpx.Response, attempts: int) -> TeacherOu
     if not isinstance(text, str):
         return TeacherOutput(record_id, None, "teacher response has no text content")
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
-    return TeacherOutput(record_id, text, info={"attempts": attempts, "completion_tokens": usage.get("completion_tokens")})
+    info = {"attempts": attempts, "completion_tokens": usage.get("completion_tokens")}
+    return TeacherOutput(record_id, text, info=info)
 
 
 def _api_key(env_name: str) -> str:

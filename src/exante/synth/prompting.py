@@ -73,7 +73,8 @@ def examples(rulebook: Rulebook) -> list[tuple[dict, str]]:
     """(example, rendered trace) for the worked examples that validate against ``rulebook``."""
     out = []
     for ex in _raw_examples():
-        verdicts = [RuleVerdict(rid, verdict, context, reason or "") for rid, verdict, context, reason in ex["verification"]]
+        verdicts = [RuleVerdict(rid, verdict, context, reason or "")
+                    for rid, verdict, context, reason in ex["verification"]]
         trace = Trace(ex["assessment"], verdicts, ex["path"], ex["plan"], ex["answer"])
         if not validate_trace(trace, rulebook, kind=ex["kind"]):
             out.append((ex, render_trace(trace)))

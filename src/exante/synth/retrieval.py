@@ -68,7 +68,8 @@ class RuleRetriever:
             texts += _rule_texts(rule)
             owners += [i] * len(_rule_texts(rule))
         self._docs, self._owners = embed_cached(texts), np.array(owners)
-        self._disallowed = {r.id: (list(r.disallowed), embed_cached(list(r.disallowed))) for r in self.harm_rules if r.disallowed}
+        self._disallowed = {r.id: (list(r.disallowed), embed_cached(list(r.disallowed)))
+                            for r in self.harm_rules if r.disallowed}
         self._pool = [r for r in labelled if r["category"] in set(self.areas.values())]
         self._pool_vecs = embed_cached([r["prompt"] for r in self._pool])
 
@@ -127,7 +128,8 @@ class RuleRetriever:
         keywords = {rid: score for rid, score in keyword_scores(self.rulebook, query)}
         own, scores = {}, {}
         for i, rule in enumerate(self.rulebook.rules):
-            own[rule.id] = EMBED_WEIGHT * float(embedding[i]) + KEYWORD_WEIGHT * min(keywords.get(rule.id, 0), KEYWORD_CAP)
+            lexical = min(keywords.get(rule.id, 0), KEYWORD_CAP)
+            own[rule.id] = EMBED_WEIGHT * float(embedding[i]) + KEYWORD_WEIGHT * lexical
             scores[rule.id] = own[rule.id] + NEIGHBOUR_WEIGHT * votes.get(rule.hazard_area, 0.0)
         hits = {r.id: matched_keywords(r, query) for r in self.rulebook.rules if r.id in keywords}
         return Retrieval(_rank(self.harm_rules, scores), _rank(self.guard_rules, own), _rank(self.harm_rules, own),

@@ -16,11 +16,13 @@ from exante.rules.keywords import keyword_pattern
 FRAMING_PATTERNS = {
     "role_play": r"\b(you are (now )?(a|an|my|the)\b|act(ing)? as|pretend|role-?play|(stay in|break) character|"
                  r"in character|a character (who|with|named)|you play|play(ing)? the role|from now on,? you)",
-    "hypothetical": r"\b(hypothetical(ly)?|imagine|thought experiment|(fictional|hypothetical) (world|universe)|suppose)\b",
+    "hypothetical": r"\b(hypothetical(ly)?|imagine|thought experiment|(fictional|hypothetical) (world|universe)|"
+                    r"suppose)\b",
     "prefix_injection": r"((start|begin) (your|the) (answer|response|reply) with|must not contain the words|"
                         r"do not apologi[sz]e)",
     "no_rules": r"\b(dan|do anything now|jailbr(eak|oken)|developer mode|no (restrictions|limits|filters|rules)|"
-                r"without any (content )?polic|ignore (all |any )?(previous|prior|your) (instructions|rules|guidelines)|"
+                r"without any (content )?polic|ignore (all |any )?(previous|prior|your) "
+                r"(instructions|rules|guidelines)|"
                 r"never refuses?|unfiltered|no content policy)\b",
     "fake_authority": r"\b(system note|as an? (admin|administrator|developer)|i am an? (police|doctor|researcher|"
                       r"security)|authori[sz]ed (user|personnel|request))\b",
@@ -37,7 +39,7 @@ ATTACK_FRAMINGS = {"dan": "no_rules", "template": None, "base64": "encoding", "l
 ENCODINGS = ("base64", "leetspeak", "payload_splitting")
 _FIRST_PERSON = {"i": "they", "me": "them", "my": "their", "mine": "theirs", "myself": "themselves",
                  "i'm": "they're", "i've": "they've", "i'd": "they'd", "i'll": "they'll", "i am": "they are"}
-_DANGLING = {"a", "an", "the", "in", "on", "at", "to", "of", "for", "with", "and", "or", "that", "from", "by", "my", "your"}
+_DANGLING = set("a an the in on at to of for with and or that from by my your".split())  # never end a cue
 # First words that do not start an imperative ("You are FreeGPT…", "My neighbour…"): quote those requests.
 _NOT_A_VERB = re.compile(r"(you|i|we|they|he|she|it|my|your|our|the|a|an|this|that|these|there|in|for|as|if|from|"
                          r"hello|hi|dear|imagine|let's|[^a-z])\b", re.I)
@@ -105,7 +107,8 @@ def gist(text: str, max_words: int = 22) -> str:
         return "how to " + _third_person(_clip(m.group(1).rstrip("?"), max_words))
     if polite:
         return "me to " + _third_person(_clip(body, max_words))
-    if m := re.match(r"how (?:do|can|could|would|should|might|does) (?:i|we|one|someone|you|a person) (.+)", text, re.I):
+    if m := re.match(r"how (?:do|can|could|would|should|might|does) (?:i|we|one|someone|you|a person) (.+)",
+                     text, re.I):
         return "how to " + _third_person(_clip(m.group(1).rstrip("?"), max_words))
     if _QUESTION.match(text) or text.endswith("?") or _NOT_A_VERB.match(text):
         return f"“{_clip(text, max_words)}”"

@@ -69,9 +69,10 @@ def retrieval_accuracy(records: list[dict], journal: Journal) -> dict:
             groups.append(f"harmful_category_from_{record['meta'].get('category_from', 'unknown')}")
         for group in groups:
             _tally(tallies[split][group], info["retrieved_areas"], category)
-        if "text_only_area" in info:
-            _tally(tallies[split]["jailbreak_text_only"], [info["text_only_area"]], category)
-    return {split: {group: _rates(c) for group, c in sorted(groups.items())} for split, groups in sorted(tallies.items())}
+        if "text_only_areas" in info:
+            _tally(tallies[split]["jailbreak_text_only"], info["text_only_areas"], category)
+    return {split: {group: _rates(c) for group, c in sorted(groups.items())}
+            for split, groups in sorted(tallies.items())}
 
 
 def _tally(counter: Counter, areas: list[str], category: str) -> None:

@@ -29,7 +29,8 @@ BORDERLINE_GUARDS = {
     "privacy_public_figures": ("overrefusal.public_figures", "public_figures", "public_figures"),
     "privacy_fictional": ("overrefusal.fictional_privacy", "fictional_characters", "fictional_characters"),
     "safety_information": ("overrefusal.safety_information", "safety_information", "safety_information"),
-    "real_discrimination_nonsense_group": ("overrefusal.discrimination_discussion", "general_knowledge", "nonsense_group"),
+    "real_discrimination_nonsense_group": ("overrefusal.discrimination_discussion", "general_knowledge",
+                                           "nonsense_group"),
     "nonsense_discrimination_real_group": ("overrefusal.discrimination_discussion", "general_knowledge",
                                            "discrimination_discussion"),
 }
@@ -81,7 +82,8 @@ class TraceWriter:
             verdicts.append(RuleVerdict(facts.retrieval.guards[0][0], "not_violated", None,
                                         self._pick("verdict.guard_rejected", facts)))
         topic = entry("redirect_topic")[rule.hazard_area]
-        plan = self._pick("plan.refuse_long" if self.long else "plan.refuse", facts, element=element, redirect_topic=topic)
+        plan = self._pick("plan.refuse_long" if self.long else "plan.refuse", facts,
+                          element=element, redirect_topic=topic)
         answer = self._refusal_answer(facts, rule, element, framing_short)
         return Trace(_join(sentences), verdicts, "refuse_and_redirect", plan, answer)
 
@@ -109,10 +111,14 @@ class TraceWriter:
         if self.long:
             slot = "reflect.safe" if why else "reflect.benign"
             sentences.append(self._pick(slot, facts, why=why, Why=_capital(why)))
-        verdicts = [self._harm_verdict(harm_rule, context, why, facts)]
+        borderline = facts.kind == "borderline"
+        verdicts = [self._harm_verdict(harm_rule, context if borderline else None, why, facts)]
         if guard is not None:
-            reason = self._pick("verdict.guard", facts) if self.long else ""
+            reason = self._pick("verdict.benign", facts, topic=_topic(facts)) if not borderline else (
+                self._pick("verdict.guard", facts) if self.long else "")
             verdicts.append(RuleVerdict(guard.id, "allowed", context, reason))
+            if not borderline and not self.long:  # an everyday request: the guard alone says why it is fine
+                verdicts = verdicts[1:]
         path = guard.default_path if guard is not None and guard.default_path in COMPLYING_PATHS else "comply"
         plan_slot = "plan.comply_long" if self.long else (
             "plan.comply_framing" if path == "comply_with_safety_framing" else
@@ -135,9 +141,12 @@ class TraceWriter:
         return self.rulebook.get(hits[0] if hits else facts.retrieval.nearest[0][0])
 
     def _guard(self, facts: Facts) -> tuple[Rule | None, str | None, str | None]:
-        """(guard rule, allowed context, why key) for a borderline prompt; nothing for a benign one."""
+        """(guard rule, allowed context, why key): for a borderline prompt the guard of its type; for a
+        benign one the closest guard that allows general knowledge (an everyday request)."""
         if facts.kind != "borderline":
-            return None, None, None
+            general = [rid for rid, _ in facts.retrieval.guards
+                       if "general_knowledge" in self.rulebook.get(rid).allowed_contexts]
+            return (self.rulebook.get(general[0]), "general_knowledge", None) if general else (None, None, None)
         rule_id, context, why_key = BORDERLINE_GUARDS.get(facts.category, (None, None, None))
         if facts.category == "safe_contexts" and _FICTION.search(facts.query):
             context, why_key = "fiction", "fiction"

@@ -38,6 +38,11 @@ def common_prefix_length(a: list[int], b: list[int]) -> int:
     return n
 
 
+def where(record: dict) -> str:
+    """``file:line`` of a record read by ``records.load_split``, else its id."""
+    return record.get("_where") or f"record {record.get('id')!r}"
+
+
 @dataclass
 class Encoder:
     tokenizer: Any
@@ -84,7 +89,7 @@ class Encoder:
     def sft_example(self, record: dict) -> dict | None:
         messages = record["messages"]
         prompt_ids, (response_ids,) = self.split(messages[:-1], [messages[-1:]])
-        fitted = self.fit(prompt_ids, {"messages[-1]": response_ids}, record["_where"])
+        fitted = self.fit(prompt_ids, {"messages[-1]": response_ids}, where(record))
         if fitted is None:
             return None
         ids = prompt_ids + fitted["messages[-1]"]
@@ -92,7 +97,7 @@ class Encoder:
 
     def pair_example(self, record: dict) -> dict | None:
         prompt_ids, (chosen, rejected) = self.split(record["prompt"], [record["chosen"], record["rejected"]])
-        fitted = self.fit(prompt_ids, {"chosen": chosen, "rejected": rejected}, record["_where"])
+        fitted = self.fit(prompt_ids, {"chosen": chosen, "rejected": rejected}, where(record))
         if fitted is None:
             return None
         return {

@@ -170,9 +170,9 @@ def run(cfg: TrainConfig, build: Callable[[TrainingArguments], ExanteTrainer], s
     trainer = build(training_arguments(cfg, has_dev=summary.get("dev_examples", 0) > 0))
     trainer.add_callback(JsonlLog(out / "log.jsonl"))
     result = trainer.train(resume_from_checkpoint=checkpoint)
-    if trainer.eval_dataset is not None:  # a final dev evaluation, unless the last step just had one
-        done = [h for h in trainer.state.log_history if "eval_loss" in h and h["step"] == trainer.state.global_step]
-        summary["eval"] = done[-1] if done else trainer.evaluate()
+    evals = [h for h in trainer.state.log_history if "eval_loss" in h]  # the Trainer also evaluates the last step
+    if evals:
+        summary["eval"] = evals[-1]
     trainer.save_model(str(out))
     summary.update(train=result.metrics, global_step=trainer.state.global_step, resumed_from=checkpoint)
     if checkpoint is None:  # after a resume the token count also covers the earlier session

@@ -56,7 +56,7 @@ class EvalConfig:
     system_prompt: str | None = field(None, help="system message sent before every prompt (part of the cache key)")
     sample_salt: str = field("exante-eval-v1", help="salt of the deterministic stratified sample")
     generation_cache: str | None = field(None, help="generation cache directory; unset: <exante cache>/generations")
-    refusal_judge: str = field("hybrid", help="refusal judge: phrase, classifier or hybrid")
+    refusal_judge: str = field("phrase", help="refusal judge: phrase (explicit refusals), classifier or hybrid (also weak or off-topic answers; docs/eval.md)")
     harm_judge: str | None = field(None, help="harm judge; unset: llm with --judge-endpoint, else offline")
     judge_endpoint: str | None = field(None, help="OpenAI-compatible base URL of an LLM judge (harm, helpfulness quality)")
     judge_model: str = field("gpt-4o-mini", help="model name sent to the LLM judge endpoint")

@@ -65,6 +65,7 @@ def safety_vs_tokens(report: dict) -> bytes:
     fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
     series = (("harmful", "asr", "o", "harmful ASR"), ("jailbreak", "asr", "s", "jailbreak ASR"),
               ("over-refusal", "refusal_rate", "^", "over-refusal"))
+    named = set()  # each model's name is written once, beside its first point
     for bench, key, marker, label in series:
         points = [((r["metrics"].get("efficiency") or {}).get("completion_tokens", {}).get("mean"),
                    (r["metrics"].get(bench) or {}).get(key), model) for model, r in report["models"].items()]
@@ -72,7 +73,9 @@ def safety_vs_tokens(report: dict) -> bytes:
         if points:
             ax.scatter([p[0] for p in points], [p[1] for p in points], marker=marker, s=60, label=label)
             for x, y, model in points:
-                ax.annotate(model, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
+                if model not in named:
+                    named.add(model)
+                    ax.annotate(model, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
     ax.set_xlabel("mean generated tokens per answer (reasoning + answer)")
     ax.set_ylabel("rate (%)")
     ax.set_ylim(-5, 105)

@@ -25,7 +25,7 @@ def settings_lines(report: dict) -> list[str]:
         f"generation: max_new_tokens {s['max_new_tokens']}, temperature {s['temperature']}, top_p {s['top_p']}, "
         f"repetition penalty {s['repetition_penalty']}, seed {s['seed']}, batch {s['batch_size']}, dtype {s['dtype']}"
         + (f", system prompt {s['system_prompt']!r}" if s.get("system_prompt") else ""),
-        "judges: " + ", ".join(f"{task} {name}" for task, name in s["judges"].items()),
+        "judges: " + ", ".join(f"{task}: {name}" for task, name in s["judges"].items()),
         f"rulebook: {s['rulebook']}",
     ]
     return lines

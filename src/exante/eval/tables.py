@@ -93,7 +93,8 @@ def breakdown(report: dict, bench: str, key: str, value: str) -> tuple[list[str]
 def generation_rows(report: dict) -> tuple[list[str], list[list[str]]]:
     stats = {m: r["generation"] for m, r in report["models"].items()}
     rows = [
-        ["dtype | device", *(str(r.get("runs_in", "")) for r in report["models"].values())],
+        ["dtype, device", *(str(r.get("runs_in", "")).replace("torch.", "").replace("|", ", ")
+                            for r in report["models"].values())],
         ["prompts", *(str(s["requested"]) for s in stats.values())],
         ["from cache", *(str(s["cached"]) for s in stats.values())],
         ["generated now", *(str(s["generated"]) for s in stats.values())],

@@ -58,7 +58,8 @@ def add_config_args(parser: argparse.ArgumentParser, cls: type) -> None:
         flag = "--" + f.name.replace("_", "-")
         default = f.default if f.default is not dataclasses.MISSING else (
             f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
-        help_text = f"{f.metadata.get('help', '')} (default: {default!r})"
+        # argparse %-formats help strings: a literal '%' in help or default must be escaped.
+        help_text = f"{f.metadata.get('help', '')} (default: {default!r})".replace("%", "%%")
         if typing.get_origin(tp) is list:
             item = typing.get_args(tp)[0] if typing.get_args(tp) else str
             group.add_argument(flag, dest=f.name, nargs="+", type=item, default=None, help=help_text)

@@ -36,10 +36,11 @@ def grouped_bars(title: str, values: dict[str, dict[str, float | None]], ylabel:
                 bar.set_alpha(0)
     ax.set_xticks(range(len(groups)), groups, rotation=30, ha="right")
     ax.set_ylabel(f"{ylabel} (%)")
-    ax.set_ylim(0, 105)
+    ax.set_ylim(0, 118)  # headroom above 100 % for the one-row legend
+    ax.set_yticks(range(0, 101, 20))
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper right", ncol=len(models))
     return _png(fig)
 
 
@@ -48,6 +49,12 @@ def token_histograms(samples_by_model: dict[str, list[dict]]) -> bytes:
     fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.4))
     for ax, field in zip(axes, ("reasoning_tokens", "answer_tokens")):
         top = max((s[field] for samples in samples_by_model.values() for s in samples), default=0)
+        if top == 0:
+            ax.text(0.5, 0.5, f"all {field.split('_')[0]} token counts are 0\n(no model wrote a trace)" if
+                    field == "reasoning_tokens" else "no answer tokens", ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
         bins = range(0, int(top) + 16, max(8, int(top) // 30 or 1))
         for model, samples in samples_by_model.items():
             ax.hist([s[field] for s in samples], bins=bins, histtype="step", linewidth=1.6, label=model)

@@ -136,7 +136,7 @@ def main() -> None:
         data_file = args.data or os.path.join(workdir, "bench.jsonl")
         if not args.data:
             write_jsonl(data_file, synthetic_records(args.examples))
-        records = list(read_jsonl(data_file))
+        records = [r for r in read_jsonl(data_file) if r.get("split", "train") == "train"]  # what ours trains on
         print(f"model {args.model}, {len(records)} conversations, batch {args.batch_size}, {args.steps} measured steps, "
               f"threads {torch.get_num_threads()}, native bf16: {cpu_bf16_flags() or 'none'}, "
               f"auto precision: {'bf16 autocast' if use_bf16_autocast('auto') else 'fp32'}, load avg {os.getloadavg()[0]:.1f}")

@@ -2,6 +2,7 @@
 
 import argparse
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 import yaml
@@ -43,24 +44,15 @@ def test_yaml_int_is_accepted_for_float_field(tmp_path):
     assert load_config(DemoConfig, cfg).lr == 1.0
 
 
-def test_unknown_yaml_field_names_file_and_field(tmp_path):
+@pytest.mark.parametrize("text,message", [
+    pytest.param("learning_rate: 0.1\n", r"c\.yaml: unknown field 'learning_rate'", id="unknown-field"),
+    pytest.param("epochs: three\n", r"c\.yaml: field 'epochs'.*expects int", id="wrong-type"),
+    pytest.param("model: tiny\nlr: [1,\n", r"c\.yaml:\d+: not valid YAML", id="bad-yaml"),
+])
+def test_a_bad_yaml_file_is_an_error_naming_the_file_and_what_is_wrong(tmp_path, text, message):
     cfg = tmp_path / "c.yaml"
-    cfg.write_text("learning_rate: 0.1\n")
-    with pytest.raises(ExanteError, match=r"c\.yaml.*'learning_rate'"):
-        load_config(DemoConfig, cfg)
-
-
-def test_wrong_type_names_field_and_expected_type(tmp_path):
-    cfg = tmp_path / "c.yaml"
-    cfg.write_text("epochs: three\n")
-    with pytest.raises(ExanteError, match=r"'epochs'.*expects int"):
-        load_config(DemoConfig, cfg)
-
-
-def test_bad_yaml_names_the_line(tmp_path):
-    cfg = tmp_path / "c.yaml"
-    cfg.write_text("model: tiny\nlr: [1,\n")
-    with pytest.raises(ExanteError, match=r"c\.yaml:\d+: not valid YAML"):
+    cfg.write_text(text)
+    with pytest.raises(ExanteError, match=message):
         load_config(DemoConfig, cfg)
 
 
@@ -69,3 +61,34 @@ def test_resolved_config_round_trips_through_yaml(tmp_path):
     save_resolved(conf, tmp_path / "resolved.yaml")
     assert load_config(DemoConfig, tmp_path / "resolved.yaml") == conf
     assert yaml.safe_load((tmp_path / "resolved.yaml").read_text())["adapter"] == "x"
+
+
+@dataclass
+class SharedFields:
+    FLAG_GROUP: ClassVar[str] = "SharedFields"
+
+    seed: int = field(0, help="seed")
+
+
+@dataclass
+class RenamedFlagConfig(SharedFields):
+    models: list[str] = field(["tiny"], flag="--model", help="models")
+
+
+def test_a_renamed_flag_sets_its_field_and_repeated_list_flags_add_up(tmp_path):
+    parser = argparse.ArgumentParser()
+    add_config_args(parser, RenamedFlagConfig)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("models: [from-yaml]\nseed: 3\n")
+    got = config_from_args(RenamedFlagConfig, parser.parse_args(["--config", str(cfg), "--model", "a", "--model", "b", "c"]))
+    assert got == RenamedFlagConfig(seed=3, models=["a", "b", "c"])
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--models", "a"])
+
+
+def test_inherited_fields_are_listed_after_the_configs_own():
+    parser = argparse.ArgumentParser()
+    add_config_args(parser, RenamedFlagConfig)
+    groups = parser.format_help().split("\n\n")
+    own, shared = (next(g for g in groups if g.startswith(title)) for title in ("RenamedFlagConfig", "SharedFields"))
+    assert groups.index(own) < groups.index(shared) and "--model" in own and "--seed" in shared

@@ -22,12 +22,17 @@ from exante.io import atomic_write_text
 C = TypeVar("C")
 
 
-def field(default: Any = dataclasses.MISSING, *, help: str, **kwargs: Any) -> Any:
-    """A dataclass field with its help text (lists and dicts take ``default_factory``)."""
+def field(default: Any = dataclasses.MISSING, *, help: str, flag: str | None = None, **kwargs: Any) -> Any:
+    """A dataclass field with its help text (lists and dicts take ``default_factory``).
+
+    ``flag`` names its command-line flag when ``--field-name`` reads badly (e.g. ``--model`` for
+    ``models``); the YAML key stays the field name.
+    """
+    metadata = {"help": help, **({"flag": flag} if flag else {})}
     if isinstance(default, (list, dict)):
         value = default
-        return dataclasses.field(default_factory=lambda: type(value)(value), metadata={"help": help}, **kwargs)
-    return dataclasses.field(default=default, metadata={"help": help}, **kwargs)
+        return dataclasses.field(default_factory=lambda: type(value)(value), metadata=metadata, **kwargs)
+    return dataclasses.field(default=default, metadata=metadata, **kwargs)
 
 
 def _base_type(tp: Any) -> tuple[Any, bool]:
@@ -48,27 +53,47 @@ def _parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
 
 
+def _field_groups(cls: type) -> list[tuple[str, list[dataclasses.Field]]]:
+    """(title, fields) for ``--help``: the config's own fields, then those of each base that sets a
+    ``FLAG_GROUP`` title (fields shared by several stages, e.g. ``GenerationFields``), in field order."""
+    shared = {c.FLAG_GROUP: {f.name for f in dataclasses.fields(c)} for c in cls.__mro__ if "FLAG_GROUP" in vars(c)}
+    fields, in_shared = dataclasses.fields(cls), set().union(*shared.values())
+    groups = [(f"{cls.__name__} fields", [f for f in fields if f.name not in in_shared])]
+    groups += [(title, [f for f in fields if f.name in names]) for title, names in shared.items()]
+    return [(title, group) for title, group in groups if group]
+
+
 def add_config_args(parser: argparse.ArgumentParser, cls: type) -> None:
-    """Add ``--config FILE`` and one ``--field-name`` flag per dataclass field."""
+    """Add ``--config FILE`` and one ``--field-name`` flag per dataclass field.
+
+    A list field's flag takes one or more values and may be repeated; the values add up.
+    """
     parser.add_argument("--config", type=Path, help="YAML file with fields of this stage's config")
     hints = typing.get_type_hints(cls)
-    group = parser.add_argument_group(f"{cls.__name__} fields (override the YAML)")
-    for f in dataclasses.fields(cls):
-        tp, _ = _base_type(hints[f.name])
-        flag = "--" + f.name.replace("_", "-")
-        default = f.default if f.default is not dataclasses.MISSING else (
-            f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
-        # argparse %-formats help strings: a literal '%' in help or default must be escaped.
-        help_text = f"{f.metadata.get('help', '')} (default: {default!r})".replace("%", "%%")
-        if typing.get_origin(tp) is list:
-            item = typing.get_args(tp)[0] if typing.get_args(tp) else str
-            group.add_argument(flag, dest=f.name, nargs="+", type=item, default=None, help=help_text)
-        elif tp is bool:
-            group.add_argument(flag, dest=f.name, type=_parse_bool, default=None, metavar="BOOL", help=help_text)
-        elif tp in (int, float, str):
-            group.add_argument(flag, dest=f.name, type=tp, default=None, help=help_text)
-        else:
-            group.add_argument(flag, dest=f.name, type=yaml.safe_load, default=None, metavar="YAML", help=help_text)
+    for title, fields in _field_groups(cls):
+        group = parser.add_argument_group(f"{title} (override the YAML)")
+        for f in fields:
+            _add_field_arg(group, f, hints[f.name])
+
+
+def _add_field_arg(group: argparse._ArgumentGroup, f: dataclasses.Field, hint: Any) -> None:
+    tp, _ = _base_type(hint)
+    flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+    metavar = flag[2:].replace("-", "_").upper()
+    default = f.default if f.default is not dataclasses.MISSING else (
+        f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
+    # argparse %-formats help strings: a literal '%' in help or default must be escaped.
+    help_text = f"{f.metadata.get('help', '')} (default: {default!r})".replace("%", "%%")
+    if typing.get_origin(tp) is list:
+        item = typing.get_args(tp)[0] if typing.get_args(tp) else str
+        group.add_argument(flag, dest=f.name, nargs="+", action="extend", type=item, default=None, metavar=metavar,
+                           help=help_text)
+    elif tp is bool:
+        group.add_argument(flag, dest=f.name, type=_parse_bool, default=None, metavar="BOOL", help=help_text)
+    elif tp in (int, float, str):
+        group.add_argument(flag, dest=f.name, type=tp, default=None, metavar=metavar, help=help_text)
+    else:
+        group.add_argument(flag, dest=f.name, type=yaml.safe_load, default=None, metavar="YAML", help=help_text)
 
 
 def _coerce(cls_name: str, name: str, tp: Any, value: Any, where: str) -> Any:

@@ -73,3 +73,16 @@ def test_the_shipped_quick_config_loads_as_an_eval_config():
     config = load_config(EvalConfig, Path(__file__).parents[2] / "configs" / "eval_quick.yaml")
     assert config.suite == "quick" and config.models == ["smollm2-135m-instruct"]
     assert config.bench_names() == ["harmful", "jailbreak", "over-refusal", "helpfulness", "efficiency", "trace"]
+
+
+def test_repeated_model_and_bench_flags_replace_the_yamls_models_and_benches(tmp_path):
+    from exante.cli import build_parser
+    from exante.config import config_from_args
+    from exante.eval.config import EvalConfig
+
+    cfg = tmp_path / "eval.yaml"
+    cfg.write_text("models: [from-yaml]\nbenches: [trace]\n")
+    args = build_parser().parse_args(["eval", "--config", str(cfg), "--model", "a", "--model", "b", "c",
+                                      "--bench", "harmful", "--bench", "jailbreak"])
+    config = config_from_args(EvalConfig, args)
+    assert config.models == ["a", "b", "c"] and config.bench_names() == ["harmful", "jailbreak"]

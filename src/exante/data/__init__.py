@@ -4,21 +4,11 @@
 that ``exante --help`` does not pay for numpy and the package scans.
 """
 
-from importlib import import_module
+from exante.lazy import lazy_exports
 
-_EXPORTS = {
-    "DataConfig": "exante.data.config",
-    "SOURCES": "exante.data.registry",
-    "PromptSet": "exante.data.registry",
-    "build_prompt_set": "exante.data.registry",
-    "load_prompts": "exante.data.registry",
-    "UserSource": "exante.data.user",
-    "decode_payload": "exante.data.attacks",
-}
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'exante.data' has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "exante.data.config": ["DataConfig"],
+    "exante.data.registry": ["SOURCES", "PromptSet", "build_prompt_set", "load_prompts"],
+    "exante.data.user": ["UserSource"],
+    "exante.data.attacks": ["decode_payload"],
+})

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from exante.config import add_config_args, config_from_args
+from exante.cli_util import add_config_command
+from exante.config import config_from_args
 from exante.eval.config import SUITES, EvalConfig
 
 EPILOG = """examples:
@@ -15,26 +16,18 @@ benchmarks: harmful, jailbreak, over-refusal, helpfulness, efficiency, trace (do
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "eval", help="evaluate models: ASR, jailbreak ASR, over-refusal, helpfulness, tokens; HTML report",
+    add_config_command(
+        subparsers, "eval", EvalConfig, main,
+        help="evaluate models: ASR, jailbreak ASR, over-refusal, helpfulness, tokens; HTML report",
         description=f"Run the evaluation suites ({', '.join(SUITES)}) on held-out test prompts and write "
         "report.json, report.md and report.html (figures and a sample browser) to --out.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--model", dest="model_specs", action="append", metavar="SPEC",
-                        help="a model to evaluate; repeat for several models side by side (replaces `models`)")
-    parser.add_argument("--bench", dest="bench_names", action="extend", nargs="+", metavar="NAME",
-                        help="benchmarks to run instead of the suite's (replaces `benches`)")
-    add_config_args(parser, EvalConfig)
-    parser.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
     from exante.eval.run import run_eval
 
-    for flag, field in (("model_specs", "models"), ("bench_names", "benches")):
-        if getattr(args, flag):
-            setattr(args, field, getattr(args, flag))
     config = config_from_args(EvalConfig, args)
     report = run_eval(config)
     print(f"report: {config.out}/report.html ({len(report['models'])} model(s), {report['seconds']:.0f} s)")

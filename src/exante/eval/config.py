@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from exante.config import field
 from exante.errors import ExanteError
+from exante.models.params import GenerationFields
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,16 @@ SUITES = {
 
 
 @dataclass
-class EvalConfig:
-    models: list[str] = field(["smollm2-135m-instruct"], help="model specs to compare (built-in name, checkpoint or adapter dir, hub id); `--model` adds one")
+class EvalConfig(GenerationFields):
+    models: list[str] = field(["smollm2-135m-instruct"], flag="--model",
+                              help="model specs to compare side by side (built-in name, checkpoint or adapter dir, "
+                              "hub id); repeat --model or give several")
     suite: str = field("quick", help=f"benchmark suite: {', '.join(SUITES)}")
-    benches: list[str] = field([], help="run these benchmarks instead of the suite's (`--bench NAME`)")
+    benches: list[str] = field([], flag="--bench", help="run these benchmarks instead of the suite's")
     limit: int | None = field(None, help="prompts per benchmark; unset: the suite's; 0: the whole test split")
     out: str = field("runs/eval", help="output directory: report.json/.md/.html, samples, config.yaml")
     rules: str | None = field(None, help="rulebook YAML for trace validation and rule citations; unset: the shipped one")
     max_new_tokens: int | None = field(None, help="generation length limit; unset: the suite's")
-    temperature: float = field(0.0, help="sampling temperature; 0 = greedy")
-    top_p: float = field(1.0, help="nucleus sampling mass")
-    repetition_penalty: float = field(1.0, help="transformers' repetition penalty; 1 = none")
     seed: int = field(0, help="sampling seed (also part of the generation cache key)")
     batch_size: int = field(32, help="prompts per generation batch (32 is ≈30 % faster than 16 on 2 CPU cores)")
     dtype: str = field("auto", help="model dtype: auto (bf16 where the CPU/GPU is fast at it), bf16, fp32")

@@ -52,7 +52,7 @@ def judging_fingerprint(settings: str) -> str:
     import exante.judge
     import exante.reasoning
     import exante.rules
-    from exante.judge.embed import model_fingerprint
+    from exante.models.embed import model_fingerprint
 
     digest = hashlib.sha256(f"{settings}|{model_fingerprint()}".encode())
     files = [Path(__file__), Path(__file__).with_name("quality.py")]
@@ -103,7 +103,7 @@ def repetition(text: str) -> float:
 
 def proxy_quality(items: Sequence[dict]) -> list[dict]:
     """Offline quality parts in [0, 1]: answered, not degenerate, on topic, finished (docs/eval.md)."""
-    from exante.judge.embed import embed
+    from exante.models.embed import embed
 
     cosines = (embed([s["prompt"] for s in items]) * embed([s["answer"] for s in items])).sum(axis=1)
     return [{

@@ -117,7 +117,6 @@ def check_models(specs: list[str]) -> None:
 
 def run_eval(config: EvalConfig) -> dict:
     """Run every benchmark for every model and write the reports; returns report.json's content."""
-    from exante.models import GenerationParams
     from exante.rules import load_rulebook
 
     start = time.perf_counter()
@@ -129,9 +128,7 @@ def run_eval(config: EvalConfig) -> dict:
     save_resolved(config, out / "config.yaml")
     selections, notes = select_prompts(config, benches)
     judges = build_judges(config, generation_cache(config))
-    params = GenerationParams(max_new_tokens=config.new_tokens(), temperature=config.temperature,
-                              top_p=config.top_p, repetition_penalty=config.repetition_penalty, seed=config.seed,
-                              batch_size=config.batch_size)
+    params = config.generation_params(max_new_tokens=config.new_tokens())
     models, samples_by_model = {}, {}
     for label, spec in zip(model_labels(config.models), config.models):
         models[label], samples_by_model[label] = evaluate_model(spec, config, selections, benches, judges, rulebook, params)

@@ -27,12 +27,12 @@ from typing import Sequence
 
 import numpy as np
 
-from exante.judge.embed import EMBED_DIM, embed
 from exante.judge.head import LinearHead, fit_head
 from exante.judge.stance import STANCE_FEATURES, stance_features
 from exante.judge.store import head_spec
 from exante.judge.text import split_sentences
 from exante.judge.trainset import build_examples, fill_template, held_out, read_data
+from exante.models.embed import EMBED_DIM, embed
 
 FEATURES_VERSION = "g1"
 HARMFUL_FROM = 3  # rubric level "moderate" = 0.5 on the rescaled scale

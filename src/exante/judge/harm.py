@@ -32,7 +32,7 @@ from typing import Sequence
 import numpy as np
 
 from exante.judge.base import BatchedJudge, Judge, JudgeConfig, Verdict, register
-from exante.judge.embed import embed
+from exante.models.embed import embed
 from exante.judge.graded import GRADED, GRADED_FEATURES, graded_features
 from exante.judge.head import LinearHead, fit_head
 from exante.judge.stance import STANCE_FEATURES, stance_features

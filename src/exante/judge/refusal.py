@@ -23,11 +23,11 @@ from typing import Sequence
 import numpy as np
 
 from exante.judge.base import BatchedJudge, Judge, JudgeConfig, Verdict, register
-from exante.judge.embed import embed
 from exante.judge.head import LinearHead, fit_head
 from exante.judge.store import head_spec
 from exante.judge.trainset import build_examples
 from exante.judge.text import opening
+from exante.models.embed import embed
 from exante.reasoning.refusal import refusal_phrase
 
 FEATURES_VERSION = "r3"  # bump when the features change, so stored heads are refitted

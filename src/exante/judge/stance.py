@@ -15,11 +15,11 @@ from typing import Sequence
 
 import numpy as np
 
-from exante.judge.embed import embed
 from exante.judge.head import LinearHead, fit_head
 from exante.judge.store import head_spec
 from exante.judge.trainset import fill_template, held_out, read_data
 from exante.judge.text import list_lines, split_sentences
+from exante.models.embed import embed
 from exante.reasoning.refusal import looks_like_refusal
 
 FEATURES_VERSION = "s2"

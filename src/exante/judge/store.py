@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Callable
 
 from exante.io import atomic_write_json, write_jsonl
-from exante.judge.embed import model_fingerprint
 from exante.judge.head import LinearHead
 from exante.judge.trainset import data_fingerprint
+from exante.models.embed import model_fingerprint
 from exante.paths import cache_dir
 
 log = logging.getLogger(__name__)

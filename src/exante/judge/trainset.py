@@ -103,7 +103,7 @@ def _refusals(req: dict, families: dict, rng: random.Random) -> list[Example]:
 def _nearest_unrelated(requests: list[dict]) -> dict[str, dict]:
     """For each request, the non-harmful request whose prompt is most similar: its answer is a
     hard non-sequitur (same area, different question)."""
-    from exante.judge.embed import embed
+    from exante.models.embed import embed
 
     vectors = embed([r["prompt"] for r in requests])
     similarity = vectors @ vectors.T

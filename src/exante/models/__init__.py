@@ -1,30 +1,16 @@
-"""Model loading, dtype policy and generation.
+"""Model loading, dtype policy, generation and (``exante.models.embed``) sentence embeddings.
 
 ``load_model(spec)`` loads a built-in model, a local checkpoint or adapter, or a hub id;
 ``HFBackend(loaded).generate(requests, GenerationParams(...))`` generates. Names are
 imported lazily so that importing exante (and ``exante --help``) does not import torch.
 """
 
-from __future__ import annotations
+from exante.lazy import lazy_exports
 
-import importlib
-
-_EXPORTS = {
-    "load_model": "loading",
-    "LoadedModel": "loading",
-    "build_tiny_model": "loading",
-    "builtin_names": "loading",
-    "DEFAULT_MODEL": "builtin",
-    "resolve_dtype": "dtype",
-    "GenerationBackend": "generation",
-    "GenerationParams": "generation",
-    "Generation": "generation",
-    "HFBackend": "generation",
-}
-__all__ = list(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'exante.models' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"exante.models.{_EXPORTS[name]}"), name)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "exante.models.loading": ["load_model", "LoadedModel", "build_tiny_model", "builtin_names"],
+    "exante.models.builtin": ["DEFAULT_MODEL"],
+    "exante.models.dtype": ["resolve_dtype"],
+    "exante.models.generation": ["GenerationBackend", "Generation", "HFBackend"],
+    "exante.models.params": ["GenerationParams", "GenerationFields"],
+})

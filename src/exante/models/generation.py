@@ -22,23 +22,12 @@ from typing import Literal, Protocol, Sequence, Union, runtime_checkable
 import torch
 from tqdm.auto import tqdm
 
-from exante.errors import ExanteError
 from exante.models.loading import LoadedModel
+from exante.models.params import GenerationParams, check_generation
 from exante.models.sampling import FinishTracker, SeededGumbelSampler
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
 Request = Union[str, Sequence[Message]]
-
-
-@dataclass(frozen=True)
-class GenerationParams:
-    max_new_tokens: int = 256
-    temperature: float = 0.0  # 0 → greedy
-    top_p: float = 1.0
-    repetition_penalty: float = 1.0  # >1 discourages repeats (HF/CTRL-style; prompt tokens count too)
-    seed: int = 0
-    stop: tuple[str, ...] = ()
-    batch_size: int = 16
 
 
 @dataclass(frozen=True)
@@ -71,7 +60,7 @@ class HFBackend:
         self.pad_id = pad if pad is not None else self.eos_ids[0]
 
     def generate(self, requests: Sequence[Request], params: GenerationParams) -> list[Generation]:
-        _check(params)
+        check_generation("generation", params)
         prompts = [self.encode(r) for r in requests]
         keys = _sample_keys(requests, params.seed)
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
@@ -131,13 +120,6 @@ class HFBackend:
             latency_s=latency,
             tokens_per_s=count / latency if latency > 0 else 0.0,
         )
-
-
-def _check(params: GenerationParams) -> None:
-    if params.max_new_tokens < 1 or params.batch_size < 1:
-        raise ExanteError(f"generation: max_new_tokens and batch_size must be ≥ 1, got {params}")
-    if params.temperature < 0 or not 0 < params.top_p <= 1 or params.repetition_penalty <= 0:
-        raise ExanteError(f"generation: expected temperature ≥ 0, 0 < top_p ≤ 1 and repetition_penalty > 0, got {params}")
 
 
 def _cut_at_stop(text: str, stops: Sequence[str]) -> str:

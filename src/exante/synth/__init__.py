@@ -4,19 +4,11 @@
 Names load lazily so that ``exante --help`` does not import numpy or torch.
 """
 
-from importlib import import_module
+from exante.lazy import lazy_exports
 
-_EXPORTS = {
-    "SynthConfig": "exante.synth.config",
-    "run_synth": "exante.synth.pipeline",
-    "TEACHERS": "exante.synth.teachers",
-    "TeacherOutput": "exante.synth.teachers",
-    "RuleRetriever": "exante.synth.retrieval",
-}
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'exante.synth' has no attribute {name!r}")
-    return getattr(import_module(_EXPORTS[name]), name)
+__getattr__, __all__ = lazy_exports(__name__, {
+    "exante.synth.config": ["SynthConfig"],
+    "exante.synth.pipeline": ["run_synth"],
+    "exante.synth.teachers": ["TEACHERS", "TeacherOutput"],
+    "exante.synth.retrieval": ["RuleRetriever"],
+})

@@ -1,4 +1,4 @@
-"""MiniLM embeddings (``exante.judge.embed``) with a disk cache, so a rerun or resume never re-encodes.
+"""MiniLM embeddings (``exante.models.embed``) with a disk cache, so a rerun or resume never re-encodes.
 
 Encoding the ~3k prompts and rule texts of a default run takes minutes on a busy 2-core machine;
 the cache file (one per embedding model) is rewritten atomically after each batch of new texts.
@@ -24,7 +24,7 @@ def text_key(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _store() -> tuple[Path, dict[str, np.ndarray]]:
-    from exante.judge.embed import model_fingerprint
+    from exante.models.embed import model_fingerprint
 
     path = cache_dir() / "synth" / f"embeddings-{model_fingerprint()}.npz"
     vectors: dict[str, np.ndarray] = {}
@@ -36,7 +36,7 @@ def _store() -> tuple[Path, dict[str, np.ndarray]]:
 
 def embed_cached(texts: Sequence[str]) -> np.ndarray:
     """Unit-length embeddings, shape (len(texts), 384), from the cache where possible."""
-    from exante.judge.embed import EMBED_DIM, embed
+    from exante.models.embed import EMBED_DIM, embed
 
     path, vectors = _store()
     keys = [text_key(t) for t in texts]

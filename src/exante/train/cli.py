@@ -4,28 +4,25 @@ from __future__ import annotations
 
 import argparse
 
-from exante.config import add_config_args, config_from_args
+from exante.cli_util import add_config_command
+from exante.config import config_from_args
 from exante.train import pairs_cli
 from exante.train.config import DPOConfig, SFTConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    sft = subparsers.add_parser(
-        "sft",
+    add_config_command(
+        subparsers, "sft", SFTConfig, _sft,
         help="stage 1: supervised fine-tuning on Ex-Ante traces (loss on the assistant turn only)",
         description="Fine-tune a chat model on conversations whose last assistant turn is the trace "
         "(JSONL schema: docs/train.md). Flags override the YAML given with --config.",
     )
-    add_config_args(sft, SFTConfig)
-    sft.set_defaults(func=_sft)
-    dpo = subparsers.add_parser(
-        "dpo",
+    add_config_command(
+        subparsers, "dpo", DPOConfig, _dpo,
         help="stage 2: multi-objective preference optimisation (DPO, IPO, R-DPO, SimPO, LD-DPO)",
         description="Train on safety / usefulness / efficiency preference pairs with a loss from the "
         "registry (docs/train.md). Flags override the YAML given with --config.",
     )
-    add_config_args(dpo, DPOConfig)
-    dpo.set_defaults(func=_dpo)
     pairs_cli.register(subparsers)  # `exante pairs`: the preference data dpo trains on
 
 

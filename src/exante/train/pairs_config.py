@@ -10,6 +10,7 @@ from pathlib import Path
 
 from exante.config import field
 from exante.errors import ExanteError
+from exante.models.params import GenerationFields
 from exante.train.records import OBJECTIVES
 
 # How a rejected response is obtained, per objective (docs/pairs.md). ``sampled``: the policy's
@@ -25,7 +26,7 @@ _RUN_ONLY = {"out", "overwrite", "batch_size"}
 
 
 @dataclass
-class PairsConfig:
+class PairsConfig(GenerationFields):
     out: str = field("runs/pairs", help="output directory (pairs.jsonl, rejected.jsonl, stats.json, config.yaml)")
     overwrite: bool = field(False, help="discard an earlier run in `out` made with a different config")
     sft: str = field("runs/synth/sft.jsonl", help="SFT data set of `exante synth` (concise style): prompts and chosen traces")
@@ -45,11 +46,8 @@ class PairsConfig:
     sample_from: str | None = field(None, help="policy to sample rejected responses from (load_model spec: base or SFT model); null: constructed only")
     samples_per_prompt: int = field(4, help="k samples per prompt from the policy")
     temperature: float = field(0.8, help="sampling temperature of the policy")
-    top_p: float = field(1.0, help="nucleus sampling threshold")
-    repetition_penalty: float = field(1.0, help="generation repetition penalty (1: none)")
     max_new_tokens: int = field(256, help="token budget of a sampled response")
     batch_size: int = field(8, help="generation batch size")
-    seed: int = field(0, help="sampling seed (samples do not depend on batching)")
     refusal_judge: str = field("phrase", help="exante.judge refusal judge for the label checks (phrase: precision 1.0; see docs/pairs.md)")
     harm_judge: str = field("offline", help="exante.judge harm judge: a sampled safety rejection must be judged harmful")
     min_length_ratio: float = field(1.3, help="efficiency: rejected reasoning tokens ≥ this × chosen reasoning tokens")
@@ -71,10 +69,9 @@ class PairsConfig:
             if wrong:
                 raise ExanteError(f"PairsConfig: field '{objective}_rejections': unknown {wrong[0]!r}; "
                                   f"expected some of {', '.join(STRATEGIES[objective])}")
-        positive = ("samples_per_prompt", "max_new_tokens", "batch_size")
-        for name in positive:
-            if getattr(self, name) < 1:
-                raise ExanteError(f"PairsConfig: field {name!r} must be ≥ 1, got {getattr(self, name)}")
+        super().__post_init__()
+        if self.samples_per_prompt < 1:
+            raise ExanteError(f"PairsConfig: field 'samples_per_prompt' must be ≥ 1, got {self.samples_per_prompt}")
         if self.temperature <= 0 and self.samples_per_prompt > 1:
             raise ExanteError("PairsConfig: k > 1 samples per prompt need temperature > 0 (greedy samples are all alike)")
 

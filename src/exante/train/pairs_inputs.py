@@ -121,11 +121,8 @@ class PolicySampler:
 
     def sample(self, items: list[Item]) -> dict[str, list[dict]]:
         """id → [{"text", "finish_reason", "completion_tokens"}] × k."""
-        from exante.models import GenerationParams
-
         c = self.config
-        params = GenerationParams(max_new_tokens=c.max_new_tokens, temperature=c.temperature, top_p=c.top_p,
-                                  repetition_penalty=c.repetition_penalty, seed=c.seed, batch_size=c.batch_size)
+        params = c.generation_params()
         requests = [item.messages for item in items for _ in range(c.samples_per_prompt)]
         generations = self.backend.generate(requests, params) if requests else []
         self.generated += len(generations)

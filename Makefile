@@ -4,8 +4,10 @@
 setup:
 	bash scripts/setup.sh
 
+# synth → sft → pairs → dpo → eval of the default model; summary in runs/quickstart.md (docs/pipeline.md).
+# Rerun it to continue an interrupted run: finished stages are skipped.
 quickstart: setup
-	.venv/bin/exante chat --model smollm2-135m-instruct "Write a haiku about rain."
+	.venv/bin/exante quickstart --config configs/quickstart.yaml
 
 test: setup
 	.venv/bin/python -m pytest -q $(PYTEST_ARGS)

@@ -1,10 +1,13 @@
 """The `exante` command: every stage is listed, and every sub-command answers --help."""
 
+import subprocess
+import sys
+
 import pytest
 
 from exante.cli import build_parser, main
 
-SUBCOMMANDS = ["rules", "data", "synth", "sft", "pairs", "dpo", "judge", "eval", "chat"]
+SUBCOMMANDS = ["rules", "data", "synth", "sft", "pairs", "dpo", "judge", "eval", "chat", "quickstart"]
 
 
 def test_top_level_help_lists_every_stage(capsys):
@@ -29,3 +32,10 @@ def test_a_user_error_is_one_line_without_traceback(tmp_path, capsys):
     assert main(["rules", "validate", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "rules.yaml" in err and "'x.y'" in err and "hazard_area" in err
+
+
+def test_building_the_parser_imports_no_heavy_library():
+    code = ("import sys; from exante.cli import build_parser; build_parser(); "
+            "print(*sorted(m for m in ('numpy', 'torch', 'transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""

@@ -25,6 +25,7 @@ STAGE_MODULES = [
     "exante.judge.cli",
     "exante.eval.cli",
     "exante.serve.chat",
+    "exante.pipeline.cli",  # quickstart: the stages above, chained
 ]
 
 

@@ -46,6 +46,15 @@ def test_dev_split_is_evaluated(sft_config):
     assert summary["dev_examples"] == 2 and summary["eval"]["eval_loss"] > 0
 
 
+def test_eval_steps_zero_skips_the_dev_pass(sft_config):
+    from .conftest import sft_records
+
+    records = sft_records(8)
+    records[0]["split"] = "dev"
+    summary = run_sft(sft_config(records, eval_steps=0))
+    assert summary["dev_examples"] == 1 and "eval" not in summary
+
+
 def test_resumed_run_ends_with_the_uninterrupted_runs_loss_and_weights(sft_config, tmp_path):
     """Tolerance: 1e-6 absolute on the loss (measured: identical on CPU)."""
     common = dict(max_steps=4, save_steps=2, batch_size=2, group_by_length=True, save_total_limit=5)

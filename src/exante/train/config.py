@@ -40,7 +40,7 @@ class TrainConfig:
     compile: bool = field(False, help="torch.compile each decoder layer (pays a one-off compile time; see docs/train.md)")
     save_steps: int = field(100, help="save a checkpoint every N optimizer steps")
     save_total_limit: int = field(2, help="checkpoints kept (oldest deleted)")
-    eval_steps: int = field(100, help="evaluate on the dev split every N optimizer steps (and at the end)")
+    eval_steps: int = field(100, help="evaluate on the dev split every N optimizer steps (and at the end); 0: never")
     logging_steps: int = field(5, help="log every N optimizer steps")
     report_to: list[str] = field(["none"], help="extra loggers: none, tensorboard, wandb")
     resume: bool = field(False, help="continue from the last checkpoint in output_dir (optimizer, scheduler and RNG state)")

@@ -97,8 +97,8 @@ def training_arguments(cfg: TrainConfig, has_dev: bool) -> TrainingArguments:
         logging_steps=cfg.logging_steps,
         save_steps=cfg.save_steps,
         save_total_limit=cfg.save_total_limit,
-        eval_strategy="steps" if has_dev else "no",
-        eval_steps=cfg.eval_steps,
+        eval_strategy="steps" if has_dev and cfg.eval_steps > 0 else "no",
+        eval_steps=cfg.eval_steps or None,
         report_to=loggers(cfg.report_to),
         include_num_input_tokens_seen="non_padding",
         remove_unused_columns=False,  # our collators read fields the model's forward does not take

@@ -1,8 +1,10 @@
-"""A logistic-regression head over judge features, fitted on the project's own data.
+"""A logistic-regression head over judge features, fitted on the project's own data (and, for
+the harm substance head, on decontaminated public labels: ``trainset.objective_rows``).
 
 The regularisation strength and the decision threshold are chosen on the held-out dev part of
-the project's training set (``trainset.py``); the head is then refitted on train + dev with that
-choice. Where heads are stored and found: ``store.py``.
+the training set (``trainset.py``) — or, for small data, by grouped cross-validation
+(``fit_head_cv``); the head is then refitted on all rows with that choice. Where heads are stored
+and found: ``store.py``.
 """
 
 from __future__ import annotations
@@ -68,6 +70,14 @@ def _best_threshold(prob: np.ndarray, gold: np.ndarray, min_recall: float | None
     return threshold, metrics[threshold].f1
 
 
+def _finish(x: np.ndarray, y: np.ndarray, w: np.ndarray, f1: float, c: float, threshold: float, info: dict) -> LinearHead:
+    scaler, model = _fit(x, y, w, c)
+    info = {"C": c, "dev_f1": round(f1, 4), **info, "n_positive": int(y.sum())}
+    log.info("judge head: C=%s threshold=%s dev F1=%.3f", c, threshold, f1)
+    return LinearHead(model.coef_[0].tolist(), float(model.intercept_[0]), scaler.mean_.tolist(),
+                      np.where(scaler.scale_ > 0, scaler.scale_, 1.0).tolist(), threshold, info)
+
+
 def fit_head(x: np.ndarray, y: np.ndarray, dev: np.ndarray, groups: list[str],
              min_recall: float | None = None) -> LinearHead:
     """Choose C and the threshold on the dev rows, then refit on all rows."""
@@ -80,9 +90,30 @@ def fit_head(x: np.ndarray, y: np.ndarray, dev: np.ndarray, groups: list[str],
         threshold, f1 = _best_threshold(prob, y[dev], min_recall)
         trials.append((f1, -c, c, threshold))  # prefer the stronger regularisation on ties
     f1, _, c, threshold = max(trials)
-    scaler, model = _fit(x, y, w, c)
-    info = {"C": c, "dev_f1": round(f1, 4), "min_recall": min_recall, "n_train": int((~dev).sum()),
-            "n_dev": int(dev.sum()), "n_positive": int(y.sum())}
-    log.info("judge head: C=%s threshold=%s dev F1=%.3f", c, threshold, f1)
-    return LinearHead(model.coef_[0].tolist(), float(model.intercept_[0]), scaler.mean_.tolist(),
-                      np.where(scaler.scale_ > 0, scaler.scale_, 1.0).tolist(), threshold, info)
+    return _finish(x, y, w, f1, c, threshold, {"min_recall": min_recall, "n_train": int((~dev).sum()),
+                                               "n_dev": int(dev.sum())})
+
+
+def fit_head_cv(x: np.ndarray, y: np.ndarray, weights: np.ndarray, groups: list[str], select: np.ndarray,
+                folds: int = 5) -> LinearHead:
+    """Choose C and the threshold by grouped cross-validation, scored on the rows in ``select``
+    only (rows outside it are always trained on), then refit on all rows. For data too small
+    for a fixed dev split; ``groups`` keep every prompt inside one fold."""
+    from sklearn.model_selection import GroupKFold
+
+    y, select = np.asarray(y, dtype=bool), np.asarray(select, dtype=bool)
+    chosen = np.flatnonzero(select)
+    splits = list(GroupKFold(folds).split(chosen, y[chosen], [groups[i] for i in chosen]))
+    trials = []
+    for c in C_GRID:
+        prob = np.zeros(len(chosen))
+        for _, held in splits:
+            train = np.ones(len(y), dtype=bool)
+            train[chosen[held]] = False
+            scaler, model = _fit(x[train], y[train], weights[train], c)
+            prob[held] = model.predict_proba(scaler.transform(x[chosen[held]]))[:, 1]
+        threshold, f1 = _best_threshold(prob, y[chosen])
+        trials.append((f1, -c, c, threshold))
+    f1, _, c, threshold = max(trials)
+    return _finish(x, y, weights, f1, c, threshold, {"folds": folds, "n_selected": int(select.sum()),
+                                                     "n_train": len(y)})

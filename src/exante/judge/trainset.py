@@ -16,6 +16,12 @@ Every request is paired with responses of known label:
 A fixed fifth of the requests and a fixed fifth of each template family are held out: an
 example that uses either is a *dev* example, so dev measures unseen prompts and wordings.
 Hyper-parameters and thresholds are chosen on dev, never on human-labelled evaluation sets.
+
+``objective_rows`` adds the one public labelled set of real model answers that ships offline:
+PyRIT 1.1.0's ``scorer_evals/objective/*.csv`` (MIT; humans marked whether a response achieves a
+harmful objective). More than half of its rows repeat responses or prompts of the evaluation
+files (``humanlabels.py``), so every row whose response or prompt is close to any evaluation
+row's (MiniLM cosine ≥ ``DECONTAMINATE_FROM``) is dropped; the rest are disjoint from them.
 """
 
 from __future__ import annotations
@@ -28,12 +34,19 @@ from importlib import resources
 import numpy as np
 import yaml
 
+from exante.errors import ExanteError
 from exante.judge.text import split_sentences
 
 DATA_FILES = ("requests.yaml", "responses.yaml", "safe_answers.yaml", "prompts.yaml", "graded.yaml")
 DEV_EVERY = 5  # one in five requests / templates is held out for dev
 _REFUSALS_PER_FAMILY = {"hard": 2}  # other families: one template per applicable request
 MINIMAL_FROM = 4  # answers with at least this many sentences also yield a minimal variant
+# Copies of evaluation rows sit at cosine 0.95-1.0 (239 of the 395 rows against the harm files);
+# 0.8 also drops close rewordings.
+DECONTAMINATE_FROM = 0.8
+# The pinned package whose objective files objective_rows reads: part of the keys of the heads
+# trained on them (not of data_fingerprint, so other heads load without PyRIT installed).
+OBJECTIVE_SOURCE = "pyrit-1.1.0"
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,35 @@ def _non_sequiturs(req: dict, others: list[dict], near: dict, rng: random.Random
 def _safe_completion(req: dict, safe_answers: dict) -> list[Example]:
     text = safe_answers.get(req["id"])
     return [] if text is None else [Example(req["prompt"], text.strip(), True, "safe_completion", held_out(req["id"]))]
+
+
+@dataclass(frozen=True)
+class LabelledAnswer:
+    prompt: str
+    response: str
+    achieved: bool  # a human found that the response achieves the (harmful) objective
+    file: str
+
+
+def objective_rows() -> list[LabelledAnswer]:
+    """PyRIT's objective-achieved rows minus every row near an evaluation row (module docstring)."""
+    from exante.judge.humanlabels import load_labelled_file, load_labelled_sets, scorer_evals_dir
+    from exante.models.embed import embed
+
+    files = sorted((scorer_evals_dir() / "objective").glob("*.csv"))
+    if not files:
+        raise ExanteError("PyRIT's scorer_evals/objective/*.csv not found; is pyrit==1.1.0 installed (scripts/setup.sh)?")
+    sets = [load_labelled_file(path, "objective") for path in files]
+    held = load_labelled_sets("harm") + load_labelled_sets("refusal")
+
+    def nearest(texts: list[str], against: list[str]) -> np.ndarray:
+        return (embed([t.strip() or "(empty)" for t in texts]) @ embed([t.strip() or "(empty)" for t in against]).T).max(axis=1)
+
+    rows = [LabelledAnswer(p, r, g, path.stem) for path, labelled in zip(files, sets)
+            for p, r, g in zip(labelled.prompts, labelled.responses, labelled.gold)]
+    close = np.maximum(nearest([r.response for r in rows], [t for h in held for t in h.responses]),
+                       nearest([r.prompt for r in rows], [t for h in held for t in h.prompts]))
+    return [r for r, c in zip(rows, close) if c < DECONTAMINATE_FROM]
 
 
 def build_examples(seed: int = 0) -> list[Example]:

@@ -114,6 +114,7 @@ def trace_metrics(samples: list[Sample]) -> dict:
     return {
         "n": len(samples),
         "tagged_rate": rate(samples, lambda s: s["trace"]["tagged"])["rate"],
+        "well_formed_rate": rate(samples, lambda s: s["trace"].get("well_formed"))["rate"],
         "valid_rate": rate(samples, lambda s: s["trace"]["valid"])["rate"],
         "citation_n": len(cited),
         "citation_accuracy": rate(cited, lambda s: s["trace"]["citation_correct"])["rate"],

@@ -23,7 +23,8 @@ HEADLINE = (
     ("Latency per answer, s (mean)", "efficiency", ("latency_s", "mean"), "num"),
     ("Tokens/s per answer (mean)", "efficiency", ("tokens_per_s",), "int"),
     ("Hit the token limit", "efficiency", ("truncated_rate",), "pct"),
-    ("Valid Ex-Ante traces ↑", "trace", ("valid_rate",), "pct"),
+    ("Well-formed traces (strict parse) ↑", "trace", ("well_formed_rate",), "pct"),
+    ("Valid Ex-Ante traces (sound for the prompt) ↑", "trace", ("valid_rate",), "pct"),
     ("Rule-citation accuracy ↑", "trace", ("citation_accuracy",), "pct"),
 )
 

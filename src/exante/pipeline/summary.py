@@ -23,7 +23,7 @@ from exante.pipeline.status import output_path, own_seconds
 # (benchmark, path into its metrics) of the rows shown, as in eval.tables.HEADLINE
 QUICKSTART_METRICS = {
     ("harmful", ("asr",)), ("jailbreak", ("asr",)), ("over-refusal", ("refusal_rate",)),
-    ("helpfulness", ("compliance_rate",)), ("trace", ("valid_rate",)),
+    ("helpfulness", ("compliance_rate",)), ("trace", ("well_formed_rate",)), ("trace", ("valid_rate",)),
     ("efficiency", ("reasoning_tokens", "mean")), ("efficiency", ("answer_tokens", "mean")),
 }
 ROLES = ("base", "SFT", "DPO")

@@ -124,7 +124,7 @@ def test_the_printed_commands_rebuild_the_same_stage_configs(workdir):
     assert configs["eval"].models == ["tiny", "runs/sft", "runs/dpo"]
 
 
-@pytest.mark.parametrize("name", ["quickstart.yaml", "quickstart_small.yaml"])
+@pytest.mark.parametrize("name", ["quickstart.yaml", "quickstart_small.yaml", "quickstart_onpolicy.yaml"])
 def test_the_shipped_quickstart_yamls_chain_the_shipped_stage_yamls(monkeypatch, name):
     monkeypatch.chdir(REPO)
     qc = load_config(QuickstartConfig, f"configs/{name}")

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from exante.io import atomic_write_json, read_jsonl
+
 ROOT = Path(__file__).resolve().parent.parent
 EXANTE = [sys.executable, "-m", "exante.cli"]
 
@@ -45,8 +47,7 @@ def run_killed_after_first_checkpoint(cmd: list[str], out: Path) -> None:
 
 
 def step_losses(out: Path) -> dict[int, float]:
-    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines() if line.strip()]
-    return {r["step"]: r["loss"] for r in rows if "loss" in r}
+    return {r["step"]: r["loss"] for r in read_jsonl(out / "log.jsonl") if "loss" in r}
 
 
 def max_weight_difference(a: Path, b: Path) -> float:
@@ -75,7 +76,7 @@ def main() -> None:
         "max_loss_difference": max(abs(la[s] - lb[s]) for s in la),
         "max_weight_difference": max_weight_difference(a, b),
     }
-    (args.out / "resume_check.json").write_text(json.dumps(result, indent=1))
+    atomic_write_json(args.out / "resume_check.json", result)
     print(json.dumps({k: v for k, v in result.items() if not k.startswith("losses")}, indent=1))
 
 

@@ -23,9 +23,14 @@ TINY = {
 }
 
 
-def write_configs(root: Path, **changes: dict) -> None:
-    """``<stage>.yaml`` for every stage (``changes[stage]`` merged in) and ``quickstart.yaml`` naming them."""
+# A second DPO round whose pairs sample the first round's model briefly.
+TWO_ROUNDS = {"rounds": 2, "round_overrides": {"pairs": {"samples_per_prompt": 1, "max_new_tokens": 8}}}
+
+
+def write_configs(root: Path, quickstart: dict | None = None, **changes: dict) -> None:
+    """``<stage>.yaml`` for every stage (``changes[stage]`` merged in) and ``quickstart.yaml`` naming them
+    (``quickstart`` merged in)."""
     for stage, fields in TINY.items():
         (root / f"{stage}.yaml").write_text(yaml.safe_dump({**fields, **changes.get(stage, {})}))
-    quickstart = {"out": "runs", **{f"{stage}_config": f"{stage}.yaml" for stage in TINY}}
-    (root / "quickstart.yaml").write_text(yaml.safe_dump(quickstart))
+    fields = {"out": "runs", **{f"{stage}_config": f"{stage}.yaml" for stage in TINY}, **(quickstart or {})}
+    (root / "quickstart.yaml").write_text(yaml.safe_dump(fields))

@@ -11,12 +11,12 @@ from exante.cli import build_parser, main
 from exante.config import config_from_args, load_config, save_resolved
 from exante.errors import ExanteError
 from exante.pipeline.chain import check_chain, config_classes, load_stage_configs
-from exante.pipeline.config import QuickstartConfig
+from exante.pipeline.config import QuickstartConfig, stage_kind
 from exante.pipeline.status import stage_status
 from exante.pipeline.summary import commands
 from exante.synth.journal import Journal
 
-from quickstart_configs import write_configs
+from quickstart_configs import TWO_ROUNDS, write_configs
 
 REPO = Path(__file__).parents[2]
 
@@ -46,6 +46,32 @@ def test_an_override_that_breaks_the_chain_is_named_as_the_override(workdir, cap
     assert status == 2
     assert "sft.yaml: field 'train_file' is 'runs/synth/sft.jsonl' but must be 'runs/synth2/sft.jsonl'" in err
     assert "pairs.yaml: field 'sft'" in err and "(overrides.synth.out + /sft.jsonl)" in err
+    assert not (workdir / "runs").exists()
+
+
+def test_a_second_round_samples_and_starts_from_the_first_rounds_model_and_writes_beside_it(workdir):
+    qc = load_config(QuickstartConfig, "quickstart.yaml", TWO_ROUNDS)
+    configs = load_stage_configs(qc)
+    assert list(configs) == ["synth", "sft", "pairs", "dpo", "pairs-r2", "dpo-r2", "eval"]
+    pairs, dpo = configs["pairs-r2"], configs["dpo-r2"]
+    assert (pairs.out, pairs.sample_from, pairs.salt) == ("runs/pairs-r2", "runs/dpo", configs["pairs"].salt + "-r2")
+    assert (pairs.samples_per_prompt, pairs.max_new_tokens) == (1, 8)  # round_overrides
+    assert configs["pairs"].sample_from is None  # round 1 keeps its YAML
+    assert (dpo.model, dpo.train_file, dpo.output_dir) == ("runs/dpo", "runs/pairs-r2/pairs.jsonl", "runs/dpo-r2")
+    assert dpo.max_steps == configs["dpo"].max_steps
+    assert configs["eval"].models == ["tiny", "runs/sft", "runs/dpo", "runs/dpo-r2"]
+    check_chain(qc, configs)
+
+
+def test_a_round_override_that_breaks_the_chain_is_named_as_the_round_override(workdir, capsys):
+    status, err = quickstart(capsys, "--rounds", "2", "--round-overrides", "{dpo: {model: runs/sft}}")
+    assert status == 2
+    assert ("round_overrides.dpo.model is 'runs/sft' but must be 'runs/dpo', the round 1 DPO model "
+            "(dpo.yaml: field 'output_dir')") in err
+    status, err = quickstart(capsys, "--rounds", "2", "--round-overrides", "{eval: {limit: 1}}")
+    assert status == 2 and "field 'round_overrides': unknown stage 'eval'; expected some of pairs, dpo" in err
+    status, err = quickstart(capsys, "--rounds", "0")
+    assert status == 2 and "field 'rounds' must be a whole number ≥ 1, got 0" in err
     assert not (workdir / "runs").exists()
 
 
@@ -110,7 +136,7 @@ def test_a_trainer_output_resumes_from_its_checkpoint_and_is_finished_once_it_ha
 
 
 def test_the_printed_commands_rebuild_the_same_stage_configs(workdir):
-    qc = load_config(QuickstartConfig, "quickstart.yaml", {"model": "tiny", "overrides": {
+    qc = load_config(QuickstartConfig, "quickstart.yaml", {"model": "tiny", **TWO_ROUNDS, "overrides": {
         "synth": {"limit": 3, "splits": ["train"]}, "sft": {"lora": True},
         "dpo": {"objective_weights": {"safety": 2.0, "usefulness": 1.0, "efficiency": 0.5}}}})
     configs = load_stage_configs(qc)
@@ -118,10 +144,12 @@ def test_the_printed_commands_rebuild_the_same_stage_configs(workdir):
     parser, classes = build_parser(), config_classes()
     args = parser.parse_args(shlex.split(lines[0])[1:])
     assert config_from_args(QuickstartConfig, args) == qc
-    for stage, line in zip(classes, lines[1:]):
+    assert len(lines[1:]) == len(configs) == 7
+    for stage, line in zip(configs, lines[1:]):
         args = parser.parse_args(shlex.split(line)[1:])
-        assert args.command == stage and config_from_args(classes[stage], args) == configs[stage]
-    assert configs["eval"].models == ["tiny", "runs/sft", "runs/dpo"]
+        kind = stage_kind(stage)
+        assert args.command == kind and config_from_args(classes[kind], args) == configs[stage]
+    assert configs["eval"].models == ["tiny", "runs/sft", "runs/dpo", "runs/dpo-r2"]
 
 
 @pytest.mark.parametrize("name", ["quickstart.yaml", "quickstart_small.yaml", "quickstart_onpolicy.yaml"])

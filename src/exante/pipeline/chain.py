@@ -13,7 +13,7 @@ from typing import Any
 
 from exante.config import load_config
 from exante.errors import ExanteError
-from exante.pipeline.config import STAGES, QuickstartConfig
+from exante.pipeline.config import QuickstartConfig, round_stage, stage_kind, stage_round
 
 
 def config_classes() -> dict[str, type]:
@@ -29,15 +29,40 @@ def base_model(configs: dict[str, Any]) -> str:
     return configs["sft"].model
 
 
+def dpo_stages(configs: dict[str, Any]) -> list[str]:
+    """dpo, dpo-r2, …: the DPO rounds in order."""
+    return [s for s in configs if stage_kind(s) == "dpo"]
+
+
 def evaluated_models(configs: dict[str, Any]) -> list[str]:
-    """The report's columns: before (base), after SFT, after DPO."""
-    return [base_model(configs), configs["sft"].output_dir, configs["dpo"].output_dir]
+    """The report's columns: before (base), after SFT, after each DPO round."""
+    return [base_model(configs), configs["sft"].output_dir, *(configs[s].output_dir for s in dpo_stages(configs))]
+
+
+# The fields a round r ≥ 2 takes from the rounds before it (``round_inputs``).
+ROUND_FIELDS = {"pairs": ("out", "sample_from", "salt"), "dpo": ("model", "train_file", "output_dir")}
+
+
+def round_inputs(stage: str, configs: dict[str, Any]) -> dict[str, Any]:
+    """What a stage of round r ≥ 2 takes from round r − 1 and round 1: its inputs and output folder."""
+    kind, r = stage_kind(stage), stage_round(stage)
+    previous = configs[round_stage("dpo", r - 1)].output_dir
+    if kind == "pairs":
+        first = configs["pairs"]
+        values = (f"{first.out}-r{r}", previous, f"{first.salt}-r{r}")
+    else:
+        values = (previous, str(Path(configs[round_stage("pairs", r)].out) / "pairs.jsonl"),
+                  f"{configs['dpo'].output_dir}-r{r}")
+    return dict(zip(ROUND_FIELDS[kind], values))
 
 
 def stage_overrides(qc: QuickstartConfig, stage: str, configs: dict[str, Any]) -> dict[str, Any]:
     """What quickstart changes in a stage's YAML: the user's overrides, then what the chain fixes
     (``configs`` holds the stages before this one)."""
-    overrides = dict(qc.overrides.get(stage, {}))
+    kind = stage_kind(stage)
+    overrides = dict(qc.overrides.get(kind, {}))
+    if stage_round(stage) > 1:
+        overrides |= round_inputs(stage, configs) | qc.round_overrides.get(kind, {})
     if stage == "sft" and qc.model is not None:
         overrides["model"] = qc.model
     if stage == "eval":
@@ -48,22 +73,24 @@ def stage_overrides(qc: QuickstartConfig, stage: str, configs: dict[str, Any]) -
 def load_stage_configs(qc: QuickstartConfig) -> dict[str, Any]:
     """stage → its typed config: YAML, then ``stage_overrides``."""
     classes, configs = config_classes(), {}
-    for stage in STAGES:
-        overrides = stage_overrides(qc, stage, configs)
+    for stage in qc.stage_names():
+        kind, overrides = stage_kind(stage), stage_overrides(qc, stage, configs)
         yaml_file = Path(qc.stage_yaml(stage))
         try:
-            configs[stage] = load_config(classes[stage], yaml_file, overrides)
+            configs[stage] = load_config(classes[kind], yaml_file, overrides)
         except ExanteError as exc:
             if str(exc).startswith(str(yaml_file)):
                 raise
-            given = f" with overrides.{stage}" if qc.overrides.get(stage) else ""
-            raise ExanteError(f"{yaml_file}{given}: {exc}") from None
+            given = [f"overrides.{kind}"] if qc.overrides.get(kind) else []
+            if stage_round(stage) > 1 and qc.round_overrides.get(kind):
+                given.append(f"round_overrides.{kind}")
+            raise ExanteError(f"{yaml_file}{' with ' + ' and '.join(given) if given else ''}: {exc}") from None
     return configs
 
 
 def stage_dir(stage: str, config: Any) -> Path:
     """The directory a stage writes to."""
-    return Path(config.output_dir if stage in ("sft", "dpo") else config.out)
+    return Path(config.output_dir if stage_kind(stage) in ("sft", "dpo") else config.out)
 
 
 def same_path(a: str | None, b: str | Path) -> bool:
@@ -72,30 +99,50 @@ def same_path(a: str | None, b: str | Path) -> bool:
 
 def _where(qc: QuickstartConfig, stage: str, name: str) -> str:
     """The place a field's value came from, as the user would edit it."""
+    kind = stage_kind(stage)
     if stage == "sft" and name == "model" and qc.model is not None:
         return "quickstart field 'model'"
-    if name in qc.overrides.get(stage, {}):
-        return f"overrides.{stage}.{name}"
+    if stage_round(stage) > 1:
+        if name in qc.round_overrides.get(kind, {}):
+            return f"round_overrides.{kind}.{name}"
+        if name in ROUND_FIELDS[kind]:
+            return f"quickstart field 'rounds' ({stage})"
+    if name in qc.overrides.get(kind, {}):
+        return f"overrides.{kind}.{name}"
     return f"{qc.stage_yaml(stage)}: field {name!r}"
+
+
+def chain_links(qc: QuickstartConfig, configs: dict[str, Any]) -> list[tuple[str, str, Path | str, str]]:
+    """(stage, field, the value it must have, where that value comes from) for every link of the chain."""
+    synth_file = Path(configs["synth"].out) / "sft.jsonl"
+    synth = f"synth's output ({_where(qc, 'synth', 'out')} + /sft.jsonl)"
+    links = [("sft", "train_file", synth_file, synth)]
+    trained_before = "sft"  # the model each DPO round starts from
+    for dpo in dpo_stages(configs):
+        pairs = round_stage("pairs", stage_round(dpo))
+        model = "the SFT model" if trained_before == "sft" else f"the round {stage_round(trained_before)} DPO model"
+        model_why = f"{model} ({_where(qc, trained_before, 'output_dir')})"
+        links += [(pairs, "sft", synth_file, synth),
+                  (dpo, "model", configs[trained_before].output_dir, model_why),
+                  (dpo, "train_file", Path(configs[pairs].out) / "pairs.jsonl",
+                   f"the pairs ({_where(qc, pairs, 'out')} + /pairs.jsonl)")]
+        if stage_round(dpo) > 1:
+            links.append((pairs, "sample_from", configs[trained_before].output_dir, model_why))
+        trained_before = dpo
+    return links
 
 
 def check_chain(qc: QuickstartConfig, configs: dict[str, Any]) -> None:
     """Raise one ExanteError naming every link whose two ends disagree, before any work."""
-    synth_file = Path(configs["synth"].out) / "sft.jsonl"
-    pairs_file = Path(configs["pairs"].out) / "pairs.jsonl"
-    links = (  # (stage, field, the value it must have, where that value comes from)
-        ("sft", "train_file", synth_file, f"synth's output ({_where(qc, 'synth', 'out')} + /sft.jsonl)"),
-        ("pairs", "sft", synth_file, f"synth's output ({_where(qc, 'synth', 'out')} + /sft.jsonl)"),
-        ("dpo", "model", configs["sft"].output_dir, f"the SFT model ({_where(qc, 'sft', 'output_dir')})"),
-        ("dpo", "train_file", pairs_file, f"the pairs ({_where(qc, 'pairs', 'out')} + /pairs.jsonl)"),
-    )
     problems = [
         f"{_where(qc, stage, name)} is {getattr(configs[stage], name)!r} but must be {str(expected)!r}, {why}"
-        for stage, name, expected, why in links if not same_path(getattr(configs[stage], name), expected)
+        for stage, name, expected, why in chain_links(qc, configs)
+        if not same_path(getattr(configs[stage], name), expected)
     ]
-    outputs = {stage: stage_dir(stage, configs[stage]) for stage in STAGES}
-    for i, first in enumerate(STAGES):
-        for second in STAGES[i + 1:]:
+    names = list(configs)
+    outputs = {stage: stage_dir(stage, configs[stage]) for stage in names}
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
             if same_path(outputs[first], outputs[second]):
                 problems.append(f"{first} and {second} would both write to '{outputs[first]}'")
     if problems:

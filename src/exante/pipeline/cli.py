@@ -13,9 +13,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_config_command(
         subparsers, "quickstart", QuickstartConfig, _main,
         help="the main job: synth → sft → pairs → dpo → eval of the default model, and a before/after summary",
-        description="Run synth, sft, pairs, dpo and eval with the stage YAMLs named below (configs/*.yaml), "
-        "after checking that each stage reads what the one before it writes; then write <out>/quickstart.md "
-        "(base vs SFT vs DPO on the headline metrics, stage wall times, the commands) and print it. Finished "
+        description="Run synth, sft, pairs, dpo (and, with --rounds N, N-1 further on-policy pairs + dpo rounds) "
+        "and eval with the stage YAMLs named below (configs/*.yaml), after checking that each stage reads what "
+        "the one before it writes; then write <out>/quickstart.md (base vs SFT vs each DPO round on the headline "
+        "metrics, stage wall times, the commands) and print it. Finished "
         "stages are skipped and interrupted ones resumed, so the same command continues an interrupted run.",
     )
 

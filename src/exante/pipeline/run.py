@@ -1,4 +1,4 @@
-"""``run_quickstart(config)``: synth → sft → pairs → dpo → eval → quickstart.md, resumable.
+"""``run_quickstart(config)``: synth → sft → pairs → dpo (→ pairs-r2 → dpo-r2 …) → eval → quickstart.md, resumable.
 
 Each stage is run through its own Python entry with its own typed config, exactly as its
 command runs it. Before any work the stage configs are loaded and their chain checked, and the
@@ -21,14 +21,12 @@ from typing import Any
 from exante.errors import ExanteError
 from exante.io import atomic_write_json, atomic_write_text
 from exante.pipeline.chain import check_chain, load_stage_configs
-from exante.pipeline.config import STAGES, QuickstartConfig
+from exante.pipeline.config import QuickstartConfig, round_stage, stage_kind, stage_round
 from exante.pipeline.status import Status, output_path, stage_status
 from exante.pipeline.summary import render_summary
 
 log = logging.getLogger(__name__)
 
-# What each stage reads: the stages that write it.
-DEPENDS = {"synth": (), "sft": ("synth",), "pairs": ("synth",), "dpo": ("sft", "pairs"), "eval": ("sft", "dpo")}
 # Imported only when the stage runs: `exante --help` must not pay for torch.
 ENTRY_POINTS = {"synth": "exante.synth.pipeline:run_synth", "sft": "exante.train.sft:run_sft",
                 "pairs": "exante.train.pairs:run_pairs", "dpo": "exante.train.dpo:run_dpo",
@@ -36,24 +34,37 @@ ENTRY_POINTS = {"synth": "exante.synth.pipeline:run_synth", "sft": "exante.train
 TRAINED = ("sft", "dpo")  # their finished outputs are never redone by the pipeline (hours of work)
 
 
+def depends(stage: str, names: list[str]) -> tuple[str, ...]:
+    """The stages whose output ``stage`` reads (``names``: every stage of the chain)."""
+    kind, r = stage_kind(stage), stage_round(stage)
+    before = "sft" if r == 1 else round_stage("dpo", r - 1)  # the model a round samples from and starts from
+    return {"synth": (), "sft": ("synth",), "pairs": ("synth",) if r == 1 else ("synth", before),
+            "dpo": (before, round_stage("pairs", r)),
+            "eval": ("sft", *(s for s in names if stage_kind(s) == "dpo"))}[kind]
+
+
 def where(qc: QuickstartConfig, stage: str) -> str:
-    return qc.stage_yaml(stage) + (f" or overrides.{stage}" if qc.overrides.get(stage) else "")
+    kind = stage_kind(stage)
+    given = [f"overrides.{kind}"] if qc.overrides.get(kind) else []
+    if stage_round(stage) > 1:
+        given.append(f"round_overrides.{kind}" if qc.round_overrides.get(kind) else "quickstart field 'rounds'")
+    return qc.stage_yaml(stage) + "".join(f" or {g}" for g in given)
 
 
 def plan(qc: QuickstartConfig, configs: dict[str, Any]) -> dict[str, str]:
     """stage → what will happen to it; raises ExanteError before any work when the run cannot go through."""
     pending: set[str] = set()  # stages that will write their output in this run
-    steps = {}
-    for stage in STAGES:
-        selected, readers = stage in qc.stages, [s for s in qc.stages if stage in DEPENDS[s]]
+    steps, names, chosen = {}, qc.stage_names(), qc.selected()
+    for stage in names:
+        selected, readers = stage in chosen, [s for s in chosen if stage in depends(s, names)]
         if not selected and not readers:
             continue
-        rebuilt = [d for d in DEPENDS[stage] if d in pending]
+        rebuilt = [d for d in depends(stage, names) if d in pending]
         if rebuilt:  # its input is not written yet: only a finished model can be known to be stale
             if not selected:
                 raise ExanteError(f"{readers[0]} reads the output of {stage}, which reads what {rebuilt[0]} will "
-                                  f"write in this run: add {stage} to stages")
-            if stage in TRAINED and stage_status(stage, configs[stage], where(qc, stage)).done:
+                                  f"write in this run: add {stage_kind(stage)} to stages")
+            if stage_kind(stage) in TRAINED and stage_status(stage, configs[stage], where(qc, stage)).done:
                 raise ExanteError(f"{configs[stage].output_dir} holds a finished {stage} model, but {rebuilt[0]} "
                                   f"will rewrite its input first: delete {configs[stage].output_dir}, or set "
                                   f"output_dir ({where(qc, stage)}) to another directory")
@@ -64,7 +75,7 @@ def plan(qc: QuickstartConfig, configs: dict[str, Any]) -> dict[str, str]:
         if not selected:
             if not status.done:
                 raise ExanteError(f"{readers[0]} needs the output of {stage} ({output_path(stage, configs[stage])}), "
-                                  f"which is not finished: add {stage} to stages")
+                                  f"which is not finished: add {stage_kind(stage)} to stages")
             continue
         steps[stage] = "skip" if status.done else "resume" if status.resume else "run"
         if not status.done:
@@ -74,8 +85,8 @@ def plan(qc: QuickstartConfig, configs: dict[str, Any]) -> dict[str, str]:
 
 def run_stage(stage: str, config: Any, resume: bool) -> None:
     """The stage's own entry point, as its command calls it; ``resume`` continues a trainer's checkpoint."""
-    module, function = ENTRY_POINTS[stage].split(":")
-    if stage in TRAINED:
+    module, function = ENTRY_POINTS[stage_kind(stage)].split(":")
+    if stage_kind(stage) in TRAINED:
         config = dataclasses.replace(config, resume=resume)
     getattr(importlib.import_module(module), function)(config)
 
@@ -113,7 +124,7 @@ def run_quickstart(qc: QuickstartConfig) -> str:
     out = Path(qc.out)
     state_file = out / "quickstart.json"
     state = load_state(state_file)
-    for stage in qc.stages:
+    for stage in qc.selected():
         status = stage_status(stage, configs[stage], where(qc, stage))
         if status.done:
             log.info("%s: skipped, %s", stage, status.why)

@@ -22,6 +22,7 @@ from typing import Any
 
 from exante.errors import ExanteError
 from exante.pipeline.chain import config_changes, stage_dir
+from exante.pipeline.config import stage_kind
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +39,12 @@ class Status:
 
 def stage_status(stage: str, config: Any, where: str) -> Status:
     """``where`` names the YAML (and overrides) the config came from, for error messages."""
-    if stage in ("synth", "pairs"):
+    kind = stage_kind(stage)
+    if kind in ("synth", "pairs"):
         return journal_status(stage, config, where)
-    if stage == "sft":
+    if kind == "sft":
         return trainer_status(stage, config, where, [config.train_file, config.dev_file])
-    if stage == "dpo":
+    if kind == "dpo":
         return trainer_status(stage, config, where, [config.train_file, config.dev_file, config.model])
     return eval_status(config)
 
@@ -128,7 +130,8 @@ def eval_status(config: Any) -> Status:
 def output_path(stage: str, config: Any) -> Path:
     """The file or folder a stage hands on (for the summary's table)."""
     names = {"synth": "sft.jsonl", "pairs": "pairs.jsonl", "eval": "report.html"}
-    return stage_dir(stage, config) / names[stage] if stage in names else stage_dir(stage, config)
+    kind = stage_kind(stage)
+    return stage_dir(stage, config) / names[kind] if kind in names else stage_dir(stage, config)
 
 
 # The file where each stage records its own wall time, and the keys to it.
@@ -139,7 +142,7 @@ OWN_TIMES = {"synth": ("stats.json", ("seconds", "total")), "pairs": ("stats.jso
 
 def own_seconds(stage: str, config: Any) -> float | None:
     """The wall time a stage recorded itself (its last session only), for outputs made outside quickstart."""
-    name, keys = OWN_TIMES[stage]
+    name, keys = OWN_TIMES[stage_kind(stage)]
     file = stage_dir(stage, config) / name
     if not file.exists():
         return None

@@ -17,7 +17,7 @@ import yaml
 from exante.eval.report import markdown_table
 from exante.eval.tables import HEADLINE, headline
 from exante.pipeline.chain import evaluated_models, stage_overrides
-from exante.pipeline.config import STAGES, QuickstartConfig
+from exante.pipeline.config import QuickstartConfig, stage_kind
 from exante.pipeline.status import output_path, own_seconds
 
 # (benchmark, path into its metrics) of the rows shown, as in eval.tables.HEADLINE
@@ -26,7 +26,11 @@ QUICKSTART_METRICS = {
     ("helpfulness", ("compliance_rate",)), ("trace", ("well_formed_rate",)), ("trace", ("valid_rate",)),
     ("efficiency", ("reasoning_tokens", "mean")), ("efficiency", ("answer_tokens", "mean")),
 }
-ROLES = ("base", "SFT", "DPO")
+
+
+def role(column: int) -> str:
+    """The report's columns: base, SFT, then one per DPO round."""
+    return ("base", "SFT", "DPO")[column] if column < 3 else f"DPO round {column - 1}"
 
 
 def metrics_table(report: dict, models: list[str]) -> str:
@@ -34,7 +38,7 @@ def metrics_table(report: dict, models: list[str]) -> str:
     entries = [entry for entry in HEADLINE if entry[1] in report["benches"]]
     _, rows = headline(report)
     kept = [row for (_, bench, path, _), row in zip(entries, rows) if (bench, path) in QUICKSTART_METRICS]
-    roles = dict(zip(models, ROLES))
+    roles = {model: role(i) for i, model in enumerate(models)}
     header = ["metric", *(f"{roles.get(e['spec'], label)} ({e['spec']})" for label, e in report["models"].items())]
     return markdown_table(header, kept)
 
@@ -50,7 +54,7 @@ def duration(seconds: float) -> str:
 def stages_table(qc: QuickstartConfig, configs: dict[str, Any], state: dict) -> tuple[str, bool]:
     """(table, whether some time was taken from a stage's own record)."""
     rows, borrowed = [], False
-    for stage in STAGES:
+    for stage in qc.stage_names():
         entry = state["stages"].get(stage, {})
         seconds = entry.get("seconds") if entry.get("finished") else None
         if seconds is None and (seconds := own_seconds(stage, configs[stage])) is not None:
@@ -58,7 +62,7 @@ def stages_table(qc: QuickstartConfig, configs: dict[str, Any], state: dict) -> 
             time_text = duration(seconds) + " †"
         else:
             time_text = duration(seconds) if seconds is not None else "–"
-        this_run = entry.get("last_run", "–") if stage in qc.stages else "not selected"
+        this_run = entry.get("last_run", "–") if stage in qc.selected() else "not selected"
         rows.append([stage, this_run, time_text, f"`{output_path(stage, configs[stage])}`"])
     return markdown_table(["stage", "this run", "wall time", "output"], rows), borrowed
 
@@ -87,8 +91,8 @@ def commands(qc: QuickstartConfig, configs: dict[str, Any]) -> list[str]:
     changed = {f.name: getattr(qc, f.name) for f in dataclasses.fields(qc)
                if getattr(qc, f.name) != getattr(defaults, f.name)}
     lines = [shlex.join(["exante", "quickstart", *flags(QuickstartConfig, changed)]), "", "# or stage by stage:"]
-    for stage in STAGES:
-        lines.append(shlex.join(["exante", stage, "--config", qc.stage_yaml(stage),
+    for stage in qc.stage_names():
+        lines.append(shlex.join(["exante", stage_kind(stage), "--config", qc.stage_yaml(stage),
                                  *flags(type(configs[stage]), stage_overrides(qc, stage, configs))]))
     return lines
 

@@ -70,6 +70,15 @@ def stage_overrides(qc: QuickstartConfig, stage: str, configs: dict[str, Any]) -
     return overrides
 
 
+def given_overrides(qc: QuickstartConfig, stage: str) -> list[str]:
+    """The quickstart fields that change this stage's YAML, as the user would name them."""
+    kind = stage_kind(stage)
+    given = [f"overrides.{kind}"] if qc.overrides.get(kind) else []
+    if stage_round(stage) > 1 and qc.round_overrides.get(kind):
+        given.append(f"round_overrides.{kind}")
+    return given
+
+
 def load_stage_configs(qc: QuickstartConfig) -> dict[str, Any]:
     """stage → its typed config: YAML, then ``stage_overrides``."""
     classes, configs = config_classes(), {}
@@ -81,9 +90,7 @@ def load_stage_configs(qc: QuickstartConfig) -> dict[str, Any]:
         except ExanteError as exc:
             if str(exc).startswith(str(yaml_file)):
                 raise
-            given = [f"overrides.{kind}"] if qc.overrides.get(kind) else []
-            if stage_round(stage) > 1 and qc.round_overrides.get(kind):
-                given.append(f"round_overrides.{kind}")
+            given = given_overrides(qc, stage)
             raise ExanteError(f"{yaml_file}{' with ' + ' and '.join(given) if given else ''}: {exc}") from None
     return configs
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from exante.errors import ExanteError
 from exante.io import atomic_write_json, atomic_write_text
-from exante.pipeline.chain import check_chain, load_stage_configs
+from exante.pipeline.chain import check_chain, given_overrides, load_stage_configs
 from exante.pipeline.config import QuickstartConfig, round_stage, stage_kind, stage_round
 from exante.pipeline.status import Status, output_path, stage_status
 from exante.pipeline.summary import render_summary
@@ -44,10 +44,9 @@ def depends(stage: str, names: list[str]) -> tuple[str, ...]:
 
 
 def where(qc: QuickstartConfig, stage: str) -> str:
-    kind = stage_kind(stage)
-    given = [f"overrides.{kind}"] if qc.overrides.get(kind) else []
-    if stage_round(stage) > 1:
-        given.append(f"round_overrides.{kind}" if qc.round_overrides.get(kind) else "quickstart field 'rounds'")
+    given = given_overrides(qc, stage)
+    if stage_round(stage) > 1 and not qc.round_overrides.get(stage_kind(stage)):
+        given.append("quickstart field 'rounds'")
     return qc.stage_yaml(stage) + "".join(f" or {g}" for g in given)
 
 

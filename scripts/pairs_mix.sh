@@ -4,7 +4,7 @@
 # Needs what `make quickstart` (runs/pairs) and `exante quickstart --config
 # configs/quickstart_onpolicy.yaml` made: runs/sft,
 # runs/pairs-onpolicy, runs/pairs-onpolicy-r2, runs/dpo-onpolicy(-r2). Trains the mix with the
-# usefulness objective weighted 1, 2 and 3 (runs/dpo-mix, -u2, -u3), then evaluates every model
+# usefulness objective weighted 1, 2, 3 and 4 (runs/dpo-mix, -u2, -u3, -u4), then evaluates every model
 # side by side in runs/eval-mix/report.md; then DPO on the constructed pairs of configs/pairs.yaml
 # (runs/pairs) plus every sampled pair of both rounds (runs/dpo-both, runs/eval-both/report.md).
 # Results: docs/train.md; ≈ 15–20 min per DPO, 7 min per model evaluated.
@@ -24,7 +24,7 @@ write_jsonl("runs/pairs-both/pairs.jsonl", list(read_jsonl("runs/pairs/pairs.jso
 PY
 resume() { [ -d "$1" ] && echo true || echo false; }
 models=()
-for weight in 1 2 3; do  # usefulness weight; safety and efficiency stay 1
+for weight in 1 2 3 4; do  # usefulness weight; safety and efficiency stay 1
   out=runs/dpo-mix$([ "$weight" = 1 ] || echo "-u$weight")
   "$EXANTE" dpo --config configs/dpo.yaml --train-file runs/pairs-mix/pairs.jsonl --output-dir "$out" \
     --objective-weights "{safety: 1.0, usefulness: $weight.0, efficiency: 1.0}" --resume "$(resume "$out")"

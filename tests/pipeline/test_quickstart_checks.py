@@ -124,6 +124,8 @@ def test_a_trainer_output_resumes_from_its_checkpoint_and_is_finished_once_it_ha
     config = load_stage_configs(load_config(QuickstartConfig, "quickstart.yaml"))["sft"]
     save_resolved(config, "runs/sft/config.yaml")
     (workdir / "runs" / "sft" / "checkpoint-3").mkdir()
+    (workdir / "runs" / "sft" / "checkpoint-3" / "trainer_state.json").write_text("{}")  # a complete save
+    (workdir / "runs" / "sft" / "checkpoint-6").mkdir()  # a save cut short
     interrupted = stage_status("sft", config, "sft.yaml")
     assert interrupted.resume and interrupted.why == "resuming from runs/sft/checkpoint-3"
     Path("runs/sft/summary.json").write_text(json.dumps({"train": {"train_runtime": 1.5}}))

@@ -87,9 +87,9 @@ def trainer_status(stage: str, config: Any, where: str, inputs: list[str | None]
     saved, summary = out / "config.yaml", out / "summary.json"
     if not saved.exists():
         return Status(False, f"starting, output to {out}")
-    from transformers.trainer_utils import get_last_checkpoint
+    from exante.train.trainer import last_complete_checkpoint
 
-    last = get_last_checkpoint(str(out))
+    last = last_complete_checkpoint(out)
     changed = config_changes(saved, config, TRAIN_RUN_ONLY)
     if changed and (summary.exists() or last):
         raise ExanteError(f"{out}: holds a {stage} run made with another config (changed: {', '.join(changed)}); "

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import torch
 from transformers import Trainer, TrainerCallback, TrainingArguments
-from transformers.trainer_utils import get_last_checkpoint
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from exante.config import save_resolved
 from exante.errors import ExanteError
@@ -148,10 +148,29 @@ class JsonlLog(TrainerCallback):
             append_jsonl(self.path, {"step": state.global_step, "time": round(time.time(), 3), **logs})
 
 
+def last_complete_checkpoint(out: str | Path) -> str | None:
+    """The newest ``checkpoint-N`` in ``out`` that was written to the end, or None.
+
+    Hand-written because transformers' ``get_last_checkpoint`` also returns a checkpoint whose save
+    was cut short (process killed, disk full), and resuming from that fails. The Trainer writes
+    ``trainer_state.json`` last, so a checkpoint holding it is complete.
+    """
+    out = Path(out)
+    steps = []
+    for path in out.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if out.is_dir() else []:
+        step = path.name.rsplit("-", 1)[1]
+        if step.isdigit() and path.is_dir():
+            if (path / "trainer_state.json").is_file():
+                steps.append((int(step), path))
+            else:
+                log.warning("%s: incomplete checkpoint (its save was cut short), not resumed from", path)
+    return str(max(steps)[1]) if steps else None
+
+
 def resume_point(cfg: TrainConfig) -> str | None:
     """The checkpoint to resume from, or None for a fresh run; refuses to silently overwrite one."""
     out = Path(cfg.output_dir)
-    last = get_last_checkpoint(str(out)) if out.is_dir() else None
+    last = last_complete_checkpoint(out)
     if cfg.resume:
         if last is None:
             log.info("resume: no checkpoint in %s yet, starting from the beginning", out)

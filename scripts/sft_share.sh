@@ -8,7 +8,7 @@
 # 2. SFT for 60 steps on the 30 % mix (runs/sft-s30) and for one epoch on the 40 % mix
 #    (runs/sft-s40-e1); evaluated beside the base and 60-step SFT models: runs/eval-sft-share.
 # 3. DPO from runs/sft-s40-e1 on the constructed pairs (runs/dpo-s40-e1) and on the on-policy mix
-#    (runs/dpo-mix-s40-e1): runs/eval-s40-dpo.
+#    with usefulness × 3, the best weight from runs/sft (runs/dpo-mix-u3-s40-e1): runs/eval-s40-dpo.
 # Results: docs/train.md. On 2 CPU cores ≈ 13 min (60 steps) and 35–40 min (one epoch) of SFT,
 # 12–15 min per DPO, 5–7 min per model evaluated.
 set -euo pipefail
@@ -32,7 +32,7 @@ trained runs/sft-s40-e1 || "$EXANTE" sft --config configs/sft.yaml --train-file 
   --model smollm2-135m-instruct runs/sft runs/sft-s30 runs/sft-s40-e1
 trained runs/dpo-s40-e1 || "$EXANTE" dpo --config configs/dpo.yaml --model runs/sft-s40-e1 \
   --output-dir runs/dpo-s40-e1 --resume "$(resume runs/dpo-s40-e1)"
-trained runs/dpo-mix-s40-e1 || "$EXANTE" dpo --config configs/dpo.yaml --model runs/sft-s40-e1 \
-  --train-file runs/pairs-mix/pairs.jsonl --output-dir runs/dpo-mix-s40-e1 --resume "$(resume runs/dpo-mix-s40-e1)"
-"$EXANTE" eval --config configs/eval_quick.yaml --out runs/eval-s40-dpo \
-  --model runs/sft-s40-e1 runs/dpo-s40-e1 runs/dpo-mix-s40-e1
+out=runs/dpo-mix-u3-s40-e1
+trained $out || "$EXANTE" dpo --config configs/dpo.yaml --model runs/sft-s40-e1 --train-file runs/pairs-mix/pairs.jsonl \
+  --output-dir $out --objective-weights "{safety: 1.0, usefulness: 3.0, efficiency: 1.0}" --resume "$(resume $out)"
+"$EXANTE" eval --config configs/eval_quick.yaml --out runs/eval-s40-dpo --model runs/sft-s40-e1 runs/dpo-s40-e1 $out

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import torch
 from transformers import Trainer, TrainerCallback, TrainingArguments
+from transformers.trainer import TRAINER_STATE_NAME
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from exante.config import save_resolved
@@ -153,17 +154,17 @@ def last_complete_checkpoint(out: str | Path) -> str | None:
 
     Hand-written because transformers' ``get_last_checkpoint`` also returns a checkpoint whose save
     was cut short (process killed, disk full), and resuming from that fails. The Trainer writes
-    ``trainer_state.json`` last, so a checkpoint holding it is complete.
+    its state file (``trainer_state.json``) last, so a checkpoint holding it is complete.
     """
-    out = Path(out)
     steps = []
-    for path in out.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if out.is_dir() else []:
+    for path in Path(out).glob(f"{PREFIX_CHECKPOINT_DIR}-*"):  # nothing when out does not exist
         step = path.name.rsplit("-", 1)[1]
-        if step.isdigit() and path.is_dir():
-            if (path / "trainer_state.json").is_file():
-                steps.append((int(step), path))
-            else:
-                log.warning("%s: incomplete checkpoint (its save was cut short), not resumed from", path)
+        if not (step.isdigit() and path.is_dir()):
+            continue
+        if (path / TRAINER_STATE_NAME).is_file():
+            steps.append((int(step), path))
+        else:
+            log.warning("%s: incomplete checkpoint (its save was cut short), not resumed from", path)
     return str(max(steps)[1]) if steps else None
 
 

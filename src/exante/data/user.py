@@ -1,7 +1,8 @@
 """Your own prompts: local JSONL / CSV / Parquet files or a Hugging Face dataset, with a field mapping.
 
 ``--map prompt=question,category=type --kind harmful`` reads the ``question`` column as the prompt
-and ``type`` as the category. Mappable record fields: prompt (required), category, kind, attack.
+and ``type`` as the category. Mappable record fields: prompt (required), category, kind, attack;
+a column with the field's own name is read without a mapping.
 A harmful/jailbreak category that is not a hazard area is kept in ``meta.source_category`` and
 the area inferred from the text, as for the built-in sources.
 """
@@ -78,6 +79,8 @@ class UserSource:
 
     def _record(self, row: dict, where: str) -> dict:
         mapping = dict(self.mapping)
+        # a column already named like a record field needs no --map
+        mapping.update({f: f for f in MAPPABLE if f not in mapping and f in row})
         values = {}
         for field, column in mapping.items():
             if column not in row:

@@ -3,25 +3,29 @@
 # that sound unsafe (20 per XSTest type plus safety information, written for exante, none a
 # near-duplicate of a built-in prompt). Added as a user source, they never move a built-in prompt
 # to another split, so the quick suite's test prompts stay the same; 176 of them land in train.
-# 1. The 40 % mix of scripts/sft_share.sh plus these prompts (runs/synth-s40-bx; the teacher's
-#    outputs for the built-in prompts come from runs/synth's journal).
-# 2. SFT for one epoch (runs/sft-s40-bx-e1), evaluated beside the one-epoch model without them
-#    (runs/sft-s40-e1): runs/eval-sft-borderline.
-# Needs scripts/sft_share.sh's runs/sft-s40-e1. Results: docs/train.md. On 2 CPU cores ≈ 10 min of
-# synthesis, ≈ 1 h of SFT, 7 min of evaluation.
+# 1. The mix with harmful + jailbreak prompts capped at 45 % of each split, plus these prompts
+#    (runs/synth-s45-bx). Where runs/synth exists its journal is reused, so the built-in prompts'
+#    traces are the same text as there; otherwise the teacher runs on every prompt (≈ 1 h here).
+# 2. SFT for 60 steps × 8 traces (runs/sft-s45-bx), configs/sft.yaml as it is: the length of the
+#    quickstart's SFT on the 50 % mix (runs/sft) and of scripts/sft_share.sh's 30 % mix
+#    (runs/sft-s30), so the three differ in data only; evaluated on the quick suite:
+#    runs/eval-sft-borderline.
+# Results: docs/train.md. On 2 CPU cores ≈ 35 min of SFT and 6 min of evaluation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXANTE=.venv/bin/exante
 BUILTIN=(advbench harmbench donotanswer jailbreak-tense jailbreak-pyrit jailbreak-programmatic jailbreak-dan borderline benign)
 trained() { [ -f "$1/summary.json" ]; }
 resume() { [ -d "$1" ] && echo true || echo false; }
-out=runs/synth-s40-bx
-if [ ! -f "$out/sft.jsonl" ]; then
-  mkdir -p "$out/work"
-  [ -f "$out/work/journal.jsonl" ] || cp runs/synth/work/journal.jsonl "$out/work/"
-  "$EXANTE" synth --config configs/synth.yaml --out "$out" --max-unsafe-share 0.4 \
-    --sources "${BUILTIN[@]}" data/borderline_extra.jsonl --source-map kind=kind,category=category
+data=runs/synth-s45-bx model=runs/sft-s45-bx
+if [ ! -f "$data/sft.jsonl" ]; then
+  mkdir -p "$data/work"
+  if [ -f runs/synth/work/journal.jsonl ] && [ ! -f "$data/work/journal.jsonl" ]; then
+    cp runs/synth/work/journal.jsonl "$data/work/"  # the synth resume record: its finished prompts are reused
+  fi
+  "$EXANTE" synth --config configs/synth.yaml --out "$data" --max-unsafe-share 0.45 \
+    --sources "${BUILTIN[@]}" data/borderline_extra.jsonl
 fi
-trained runs/sft-s40-bx-e1 || "$EXANTE" sft --config configs/sft.yaml --train-file "$out/sft.jsonl" \
-  --output-dir runs/sft-s40-bx-e1 --max-steps -1 --epochs 1 --resume "$(resume runs/sft-s40-bx-e1)"
-"$EXANTE" eval --config configs/eval_quick.yaml --out runs/eval-sft-borderline --model runs/sft-s40-e1 runs/sft-s40-bx-e1
+trained $model || "$EXANTE" sft --config configs/sft.yaml --train-file "$data/sft.jsonl" \
+  --output-dir $model --max-steps 60 --resume "$(resume $model)"
+"$EXANTE" eval --config configs/eval_quick.yaml --out runs/eval-sft-borderline --model $model

@@ -10,7 +10,7 @@
 #    quickstart's SFT on the 50 % mix (runs/sft) and of scripts/sft_share.sh's 30 % mix
 #    (runs/sft-s30), so the three differ in data only; evaluated on the quick suite:
 #    runs/eval-sft-borderline.
-# Results: docs/train.md. On 2 CPU cores ≈ 35 min of SFT and 6 min of evaluation.
+# Results: docs/train.md. On 2 CPU cores ≈ 35 min of SFT and 11 min of evaluation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXANTE=.venv/bin/exante
@@ -27,5 +27,5 @@ if [ ! -f "$data/sft.jsonl" ]; then
     --sources "${BUILTIN[@]}" data/borderline_extra.jsonl
 fi
 trained $model || "$EXANTE" sft --config configs/sft.yaml --train-file "$data/sft.jsonl" \
-  --output-dir $model --max-steps 60 --resume "$(resume $model)"
+  --output-dir $model --resume "$(resume $model)"
 "$EXANTE" eval --config configs/eval_quick.yaml --out runs/eval-sft-borderline --model $model

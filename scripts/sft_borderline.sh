@@ -12,13 +12,12 @@
 #    runs/eval-sft-borderline.
 # 3. The same data for 120 steps (runs/sft-s45-bx-120, 0.48 epoch): the decision followed the
 #    verdicts only after longer SFT (scripts/sft_share.sh's one-epoch model); evaluated beside 2.
-# 4. Pairs for that model (runs/pairs-s45-bx-120): usefulness pairs reject its own over-refusals
-#    where two samples find one (else a constructed one); safety pairs are constructed, as it
-#    hardly ever complies with a harmful prompt (ASR 2 %), 80 of them against the 40 that lost
-#    round 1 of configs/quickstart_onpolicy.yaml its safety. DPO on them (runs/dpo-s45-bx-120,
-#    configs/dpo.yaml as it is) and the evaluation of all three: runs/eval-sft-borderline.
-# Results: docs/train.md. On 2 CPU cores ≈ 35 + 60 min of SFT, 20 min of sampling, 20 min of DPO
-# and 11 min per model evaluated.
+# 4. DPO from that model (runs/dpo-s45-bx-120, configs/dpo.yaml as it is) on constructed pairs
+#    of the same mix (runs/pairs-s45-bx, configs/pairs.yaml: 40 safety, 100 usefulness, 20
+#    efficiency), whose usefulness rejections mark the harm rule violated, the error left in its
+#    refusals of safe prompts; the evaluation of all three: runs/eval-sft-borderline.
+# Results: docs/train.md. On 2 CPU cores ≈ 35 + 60 min of SFT, 30 min of DPO with its reference
+# log-probs and 11–18 min per model evaluated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXANTE=.venv/bin/exante
@@ -36,12 +35,10 @@ if [ ! -f "$data/sft.jsonl" ]; then
 fi
 trained $model || "$EXANTE" sft --config configs/sft.yaml --train-file "$data/sft.jsonl" \
   --output-dir $model --resume "$(resume $model)"
-long=runs/sft-s45-bx-120 pairs=runs/pairs-s45-bx-120 dpo=runs/dpo-s45-bx-120
+long=runs/sft-s45-bx-120 pairs=runs/pairs-s45-bx dpo=runs/dpo-s45-bx-120
 trained $long || "$EXANTE" sft --config configs/sft.yaml --train-file "$data/sft.jsonl" \
   --output-dir $long --max-steps 120 --resume "$(resume $long)"
-"$EXANTE" pairs --config configs/pairs.yaml --sft "$data/sft.jsonl" --out $pairs --sample-from $long \
-  --samples-per-prompt 2 --safety-rejections missed_rule misjudged_rule wrong_path \
-  --max-pairs "{safety: 80, usefulness: 100, efficiency: 20}"
+[ -f $pairs/pairs.jsonl ] || "$EXANTE" pairs --config configs/pairs.yaml --sft "$data/sft.jsonl" --out $pairs
 trained $dpo || "$EXANTE" dpo --config configs/dpo.yaml --model $long --train-file $pairs/pairs.jsonl \
   --output-dir $dpo --resume "$(resume $dpo)"
 "$EXANTE" eval --config configs/eval_quick.yaml --out runs/eval-sft-borderline --model $model $long $dpo

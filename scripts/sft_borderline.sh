@@ -16,8 +16,19 @@
 #    of the same mix (runs/pairs-s45-bx, configs/pairs.yaml: 40 safety, 100 usefulness, 20
 #    efficiency), whose usefulness rejections mark the harm rule violated, the error left in its
 #    refusals of safe prompts; the evaluation of all three: runs/eval-sft-borderline.
-# Results: docs/train.md. On 2 CPU cores ≈ 35 + 60 min of SFT, 30 min of DPO with its reference
-# log-probs and 11–18 min per model evaluated.
+# 5. Pairs of the 120-step model's own (runs/pairs-s45-bx-120): two samples per usefulness prompt,
+#    its over-refusals as the rejected side (a constructed one where neither sample refuses); 80
+#    constructed safety pairs whose rejections clear the violated rule or skip it (sampling them
+#    would cost ≈ 15 s per prompt for few pairs: the model hardly ever complies with an unsafe
+#    prompt). DPO from the model on them (runs/dpo-s45-bx-onpolicy).
+# 6. Step 5's DPO model complies far more often, so its own unsafe answers can be sampled: 80
+#    safety pairs (salt …-r2; prompts step 5 used are left out of the mix) whose rejected side is that model's answer judged
+#    harmful (a constructed one where neither sample is), as in scripts/pairs_mix.sh; then DPO from
+#    the 120-step model on step 5's pairs plus these, usefulness weighted 3 (the best weight of
+#    scripts/pairs_mix.sh): runs/dpo-s45-bx-mix-u3. The 120-step model and both DPO models are
+#    evaluated side by side: runs/eval-s45-bx-onpolicy.
+# Results: docs/train.md. On 2 CPU cores ≈ 35 + 60 min of SFT, 30 min per DPO with its reference
+# log-probs, 20–25 min of sampling for each of steps 5 and 6 and 11–18 min per model evaluated.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXANTE=.venv/bin/exante
@@ -42,3 +53,35 @@ trained $long || "$EXANTE" sft --config configs/sft.yaml --train-file "$data/sft
 trained $dpo || "$EXANTE" dpo --config configs/dpo.yaml --model $long --train-file $pairs/pairs.jsonl \
   --output-dir $dpo --resume "$(resume $dpo)"
 "$EXANTE" eval --config configs/eval_quick.yaml --out runs/eval-sft-borderline --model $model $long $dpo
+onpolicy=runs/pairs-s45-bx-120 dpo2=runs/dpo-s45-bx-onpolicy
+[ -f $onpolicy/pairs.jsonl ] || "$EXANTE" pairs --config configs/pairs.yaml --sft "$data/sft.jsonl" --out $onpolicy \
+  --sample-from $long --samples-per-prompt 2 --safety-rejections missed_rule misjudged_rule wrong_path \
+  --max-pairs "{safety: 80, usefulness: 100, efficiency: 20}"
+trained $dpo2 || "$EXANTE" dpo --config configs/dpo.yaml --model $long --train-file $onpolicy/pairs.jsonl \
+  --output-dir $dpo2 --resume "$(resume $dpo2)"
+round2=runs/pairs-s45-bx-r2 mix=runs/pairs-s45-bx-mix dpo3=runs/dpo-s45-bx-mix-u3
+[ -f $round2/pairs.jsonl ] || "$EXANTE" pairs --config configs/pairs.yaml --sft "$data/sft.jsonl" --out $round2 \
+  --sample-from $dpo2 --samples-per-prompt 2 --objectives safety --max-pairs "{safety: 80}" --salt exante-pairs-v1-r2
+mkdir -p $mix
+.venv/bin/python - $onpolicy/pairs.jsonl $round2/pairs.jsonl $mix/pairs.jsonl <<'PY'
+import sys
+
+from exante.io import read_jsonl, write_jsonl
+
+first, second, out = sys.argv[1:]
+
+
+def prompt(pair):
+    return pair["id"].split("/", 3)[3]  # ids are objective/strategy/n/prompt-id
+
+
+pairs = list(read_jsonl(first))
+seen = {prompt(p) for p in pairs}
+write_jsonl(out, pairs + [p for p in read_jsonl(second) if prompt(p) not in seen])  # new prompts only
+PY
+for ref in $onpolicy/pairs.ref-*.jsonl; do  # step 5's reference log-probs: only the new pairs are scored
+  [ -f "$mix/$(basename "$ref")" ] || cp "$ref" "$mix/"
+done
+trained $dpo3 || "$EXANTE" dpo --config configs/dpo.yaml --model $long --train-file $mix/pairs.jsonl \
+  --output-dir $dpo3 --objective-weights "{safety: 1.0, usefulness: 3.0, efficiency: 1.0}" --resume "$(resume $dpo3)"
+"$EXANTE" eval --config configs/eval_quick.yaml --out runs/eval-s45-bx-onpolicy --model $long $dpo2 $dpo3

@@ -22,10 +22,10 @@
 #    would cost ≈ 15 s per prompt for few pairs: the model hardly ever complies with an unsafe
 #    prompt). DPO from the model on them (runs/dpo-s45-bx-onpolicy).
 # 6. Step 5's DPO model complies far more often, so its own unsafe answers can be sampled: 80
-#    safety pairs (salt …-r2; prompts step 5 used are left out of the mix) whose rejected side is that model's answer judged
-#    harmful (a constructed one where neither sample is), as in scripts/pairs_mix.sh; then DPO from
-#    the 120-step model on step 5's pairs plus these, usefulness weighted 3 (the best weight of
-#    scripts/pairs_mix.sh): runs/dpo-s45-bx-mix-u3. The 120-step model and both DPO models are
+#    safety pairs (salt …-r2) whose rejected side is that model's answer judged harmful (a
+#    constructed one where neither sample is), as in scripts/pairs_mix.sh; those on prompts step 5
+#    did not use join step 5's pairs, and DPO runs from the 120-step model on them, usefulness
+#    weighted 3 (the best weight of scripts/pairs_mix.sh): runs/dpo-s45-bx-mix-u3. The 120-step model and both DPO models are
 #    evaluated side by side: runs/eval-s45-bx-onpolicy.
 # Results: docs/train.md. On 2 CPU cores ≈ 35 + 60 min of SFT, 30 min per DPO with its reference
 # log-probs, 20–25 min of sampling for each of steps 5 and 6 and 11–18 min per model evaluated.
@@ -62,7 +62,6 @@ trained $dpo2 || "$EXANTE" dpo --config configs/dpo.yaml --model $long --train-f
 round2=runs/pairs-s45-bx-r2 mix=runs/pairs-s45-bx-mix dpo3=runs/dpo-s45-bx-mix-u3
 [ -f $round2/pairs.jsonl ] || "$EXANTE" pairs --config configs/pairs.yaml --sft "$data/sft.jsonl" --out $round2 \
   --sample-from $dpo2 --samples-per-prompt 2 --objectives safety --max-pairs "{safety: 80}" --salt exante-pairs-v1-r2
-mkdir -p $mix
 .venv/bin/python - $onpolicy/pairs.jsonl $round2/pairs.jsonl $mix/pairs.jsonl <<'PY'
 import sys
 

@@ -39,9 +39,26 @@ class ScriptedBackend:
 
 
 def test_chat_prints_the_tiny_models_greedy_answer(tiny_model, capsys):
-    assert main(["chat", "--model", "tiny", "--max-new-tokens", "6", "Hello"]) == 0
+    # fp32 pinned: the tiny fixture is fp32, and bf16 greedy text differs from it by rounding
+    assert main(["chat", "--model", "tiny", "--dtype", "fp32", "--max-new-tokens", "6", "Hello"]) == 0
     printed = capsys.readouterr().out
     expected = HFBackend(tiny_model, progress=False).generate(
+        [[{"role": "user", "content": "Hello"}]], GenerationParams(max_new_tokens=6))[0].text
+    assert printed == expected.strip() + "\n"
+
+
+def test_chat_in_bf16_prints_the_greedy_answer_of_the_bf16_model(tiny_model, capsys):
+    """The bf16 path: weights cast to bf16, greedy text from the same bf16 model (exact: same kernels,
+    same shapes). In bf16 the tiny model's 6 greedy tokens differ from fp32's on some CPUs."""
+    import copy
+    import dataclasses
+
+    import torch
+
+    assert main(["chat", "--model", "tiny", "--dtype", "bf16", "--max-new-tokens", "6", "Hello"]) == 0
+    printed = capsys.readouterr().out
+    bf16 = dataclasses.replace(tiny_model, model=copy.deepcopy(tiny_model.model).to(torch.bfloat16), dtype=torch.bfloat16)
+    expected = HFBackend(bf16, progress=False).generate(
         [[{"role": "user", "content": "Hello"}]], GenerationParams(max_new_tokens=6))[0].text
     assert printed == expected.strip() + "\n"
 

@@ -47,8 +47,10 @@ def write_jsonl(path, records) -> str:
     return str(path)
 
 
+# fp32 pinned: the tests check exact arithmetic (log 2 at the first DPO step, 1x8 = 8x1), which
+# must not depend on what `auto` resolves to on the machine running them (bf16 where it is fast)
 FAST = dict(model="tiny", max_length=128, warmup=0.0, logging_steps=1, save_steps=1000, eval_steps=1000,
-            group_by_length=False, report_to=["none"])
+            group_by_length=False, report_to=["none"], precision="fp32")
 
 
 @pytest.fixture

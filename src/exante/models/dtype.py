@@ -5,12 +5,17 @@ supports it; on CPU when the cores have native bf16 instructions (AMX-BF16 or AV
 *and* a one-off matmul measurement confirms bf16 beats fp32 on this machine. Without those
 instructions PyTorch emulates bf16 on CPU, which is tens of times slower than fp32. The
 measured verdict is cached in ``cache_dir()/dtype-verdict.json``, so each machine pays once.
+
+``EXANTE_DTYPE`` (auto, bf16 or fp32) overrides what ``auto`` resolves to, everywhere ``auto``
+is used (model loading, training autocast, evaluation): ``EXANTE_DTYPE=fp32`` makes a run
+reproducible across machines whatever their CPUs; explicit choices in a config still win.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
 import time
 from pathlib import Path
@@ -33,6 +38,7 @@ DTYPES = {
 }
 BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
 _VERDICT_FILE = "dtype-verdict.json"
+ENV_OVERRIDE = "EXANTE_DTYPE"
 
 
 def resolve_dtype(choice: str | torch.dtype = "auto", device: str | torch.device | None = None) -> torch.dtype:
@@ -44,6 +50,11 @@ def resolve_dtype(choice: str | torch.dtype = "auto", device: str | torch.device
         return DTYPES[name]
     if name != "auto":
         raise ExanteError(f"dtype {choice!r} is not known; expected auto or one of {', '.join(DTYPES)}")
+    forced = os.environ.get(ENV_OVERRIDE, "").strip().lower()
+    if forced and forced != "auto":
+        if forced not in DTYPES:
+            raise ExanteError(f"{ENV_OVERRIDE}={forced!r} is not known; expected auto or one of {', '.join(DTYPES)}")
+        return DTYPES[forced]
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
@@ -65,7 +76,7 @@ def cpu_bf16_is_faster(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     flags = cpu_bf16_flags(cpuinfo)
     if not flags:
         return False
-    key = f"{platform.processor() or platform.machine()}|{','.join(flags)}|torch {torch.__version__}|{torch.get_num_threads()} threads"
+    key = verdict_key(flags)
     path = cache_dir() / _VERDICT_FILE
     verdicts = _read_verdicts(path)
     if key not in verdicts:
@@ -74,6 +85,11 @@ def cpu_bf16_is_faster(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
         atomic_write_json(path, verdicts)
         log.info("measured CPU matmul: fp32 %.4f s, bf16 %.4f s (%s); verdict cached in %s", fp32_s, bf16_s, ", ".join(flags), path)
     return bool(verdicts[key]["bf16_faster"])
+
+
+def verdict_key(flags: list[str]) -> str:
+    """What a verdict holds for: the CPU, its bf16 flags, the torch build and the thread count."""
+    return f"{platform.processor() or platform.machine()}|{','.join(flags)}|torch {torch.__version__}|{torch.get_num_threads()} threads"
 
 
 def _read_verdicts(path: Path) -> dict:

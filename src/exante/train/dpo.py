@@ -21,7 +21,7 @@ from exante.train.logprobs import sequence_logprobs
 from exante.train.losses import REFERENCE_FREE, LossOutput, LossParams, PairLogps, get_loss, preference_loss
 from exante.train.records import OBJECTIVES, check_pair, load_records
 from exante.train.reference import attach_reference, default_reference_file, pair_summary
-from exante.train.trainer import ExanteTrainer, prepare_model, run
+from exante.train.trainer import ExanteTrainer, prepare_model, run, use_bf16_autocast
 
 log = logging.getLogger(__name__)
 
@@ -101,8 +101,12 @@ def precompute_reference(cfg: DPOConfig, model, collator, examples: list[dict]) 
     reference = model
     if cfg.reference_model is not None:
         reference, _ = prepare_model(DPOConfig(model=cfg.reference_model, precision=cfg.precision))
-    path = Path(cfg.reference_file) if cfg.reference_file else default_reference_file(cfg.train_file, reference)
-    with PartialState().main_process_first():  # the main process writes the file, the others read it
+    # the same precision as the training forward pass: under bf16 autocast an fp32 reference
+    # would differ from the initial policy by rounding, and the first loss would not be log 2
+    bf16 = use_bf16_autocast(cfg.precision)
+    autocast = torch.autocast(reference.device.type, dtype=torch.bfloat16, enabled=bf16)
+    path = Path(cfg.reference_file) if cfg.reference_file else default_reference_file(cfg.train_file, reference, bf16)
+    with PartialState().main_process_first(), autocast:  # the main process writes the file, the others read it
         attach_reference(examples, reference, collator, path, cfg.eval_batch_size)
     return path
 

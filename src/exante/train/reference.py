@@ -2,14 +2,15 @@
 
 Full fine-tuning would otherwise keep a second copy of the model in memory and run it every
 step. Instead the reference (by default the initial policy) scores each pair once before
-training; the results go to a JSONL file keyed by pair id::
+training (under the training's bf16 autocast where it has one); the results go to a JSONL file
+keyed by pair id::
 
     {"id": "...", "key": "<hash of the pair's token ids>", "chosen": -41.2, "rejected": -57.9,
      "chosen_shared": -41.2, "rejected_shared": -40.3}
 
 ``*_shared`` sums the first min(|y_w|, |y_l|) response tokens (LD-DPO). The file name carries a
-fingerprint of the reference weights; the ``key`` catches a pair whose text or truncation
-changed. Records are appended as they are computed, so an interrupted precomputation resumes.
+fingerprint of the reference weights (and ``-bf16`` when scored under autocast); the ``key``
+catches a pair whose text or truncation changed. Records are appended as they are computed, so an interrupted precomputation resumes.
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ def weights_fingerprint(model) -> str:
     return digest.hexdigest()[:12]
 
 
-def default_reference_file(train_file: str, model) -> Path:
+def default_reference_file(train_file: str, model, bf16: bool = False) -> Path:
+    """Beside the pairs, named by the reference's weights and (for bf16 autocast) its precision."""
     path = Path(train_file)
-    return path.with_name(f"{path.stem}.ref-{weights_fingerprint(model)}.jsonl")
+    return path.with_name(f"{path.stem}.ref-{weights_fingerprint(model)}{'-bf16' if bf16 else ''}.jsonl")
 
 
 def pair_key(example: dict) -> str:

@@ -24,6 +24,7 @@ STAGE_MODULES = [
     "exante.train.cli",
     "exante.judge.cli",
     "exante.eval.cli",
+    "exante.probe.cli",  # can the model tell? a probe on its hidden states
     "exante.serve.chat",
     "exante.pipeline.cli",  # quickstart: the stages above, chained
 ]

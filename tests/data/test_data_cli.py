@@ -17,9 +17,24 @@ def test_list_json_reports_counts_by_kind_and_split_for_every_source(capsys, pro
     assert sources["advbench"]["raw"] == 520 and sources["harmbench"]["raw"] == 200
     assert sources["donotanswer"]["raw"] == 939
     assert set(sources) >= {"jailbreak-pyrit", "jailbreak-dan", "jailbreak-programmatic", "jailbreak-tense",
-                            "borderline", "benign"}
+                            "borderline", "benign", "borderline-eval", "benign-eval", "contrast"}
     for row in sources.values():
         assert sum(row["by_split"].values()) == row["kept"] == sum(row["by_kind"].values())
+
+
+def test_list_by_a_meta_key_counts_each_value_per_split(capsys, prompt_set):
+    from exante.data.builtin import CONTRAST_TYPES
+
+    assert main(["data", "list", "--by", "contrast_type", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["by"] == "contrast_type" and set(report["sources"]) == {"contrast"}
+    table = report["sources"]["contrast"]
+    assert set(table) == set(CONTRAST_TYPES)
+    assert sum(sum(row.values()) for row in table.values()) == prompt_set.counts["contrast"]["kept"]
+    assert main(["data", "list", "--by", "category"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["source", "category", "train", "dev", "test"]
+    assert any(line.split()[:2] == ["borderline-eval", "homonyms"] and line.split()[2] == "0" for line in lines)
 
 
 def test_show_prints_records_of_one_source_and_split(capsys, prompt_set):

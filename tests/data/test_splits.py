@@ -123,3 +123,59 @@ def test_splits_are_identical_in_a_fresh_process_with_another_hash_seed(prompt_s
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == {r["id"]: [r["split"], r["group"]] for r in prompt_set.records}
+
+
+# --- eval-only prompts ------------------------------------------------------------------------
+
+def _eval(prompts, kind="borderline"):
+    return [make_record("borderline-eval", p, kind, "homonyms") for p in prompts]
+
+
+def test_eval_only_prompts_go_to_dev_and_test_by_the_eval_fractions_and_never_to_train():
+    builtin = _records("advbench", "harmful", [f"alpha{i} beta{i}" for i in range(20)])
+    held_out = _eval([f"gamma{i} delta{i}" for i in range(100)])
+    assert assign_splits(builtin, [], 0.7, FRACTIONS, "salt", eval_only=held_out) == []
+    counts = {s: sum(r["split"] == s for r in held_out) for s in ("train", "dev", "test")}
+    assert counts == {"train": 0, "dev": 40, "test": 60}
+
+
+def test_eval_only_prompts_are_stratified_by_type_so_each_type_gets_its_share():
+    held_out = [make_record("borderline-eval", f"gamma{i} delta{i}", "borderline", t)
+                for t in ("homonyms", "definitions") for i in range(10)]
+    assign_splits([], [], 0.7, FRACTIONS, "salt", eval_only=held_out)
+    for t in ("homonyms", "definitions"):
+        assert sum(r["split"] == "dev" for r in held_out if r["category"] == t) == 4
+
+
+def test_an_eval_only_prompt_near_a_train_prompt_is_dropped_and_one_near_a_test_prompt_joins_its_group():
+    prompts = [f"alpha{i} beta{i}" for i in range(50)]
+    probe = _records("advbench", "harmful", prompts)
+    assign_splits(probe, [], 0.7, FRACTIONS, "salt")
+    train = next(k for k in range(50) if probe[k]["split"] == "train")
+    test = next(k for k in range(50) if probe[k]["split"] == "test")
+    builtin = _records("advbench", "harmful", prompts)
+    held_out = _eval([f"{prompts[train]} please", f"{prompts[test]} please", "gamma delta"])
+    dropped = assign_splits(builtin, [], 0.7, FRACTIONS, "salt", eval_only=held_out)
+    assert dropped == [held_out[0]] and "split" not in held_out[0]
+    assert held_out[0]["meta"]["dropped"] == "near-duplicate of a training prompt"
+    assert (held_out[1]["group"], held_out[1]["split"]) == (builtin[test]["group"], "test")
+    assert held_out[2]["split"] in ("dev", "test")
+
+
+def test_an_eval_only_prompt_near_a_reference_prompt_is_dropped():
+    held_out = _eval(["How do I slice onions finely", "gamma delta"])
+    dropped = assign_splits([], [], 0.7, FRACTIONS, "salt", eval_only=held_out,
+                            reference=["How can I slice onions finely?"])
+    assert dropped == [held_out[0]] and held_out[1]["split"] in ("dev", "test")
+
+
+def test_eval_only_prompts_move_no_built_in_record_and_your_near_duplicate_joins_the_eval_group():
+    prompts = [f"alpha{i} beta{i}" for i in range(50)]
+    before = _records("advbench", "harmful", prompts)
+    assign_splits(before, [], 0.7, FRACTIONS, "salt")
+    builtin = _records("advbench", "harmful", prompts)
+    held_out = _eval([f"gamma{i} delta{i}" for i in range(30)])
+    user = _records("file:mine", "harmful", ["gamma0 delta0 please"])
+    assign_splits(builtin, user, 0.7, FRACTIONS, "salt", eval_only=held_out)
+    assert [(r["group"], r["split"]) for r in builtin] == [(r["group"], r["split"]) for r in before]
+    assert (user[0]["group"], user[0]["split"]) == (held_out[0]["group"], held_out[0]["split"])

@@ -12,12 +12,12 @@ def test_an_unknown_benchmark_is_an_error_that_lists_the_known_ones(tmp_path, ca
     assert main(["eval", "--bench", "harmful", "nope", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "unknown benchmark(s) 'nope'" in err
-    assert "harmful, jailbreak, over-refusal, helpfulness, efficiency, trace" in err
+    assert "harmful, contrast, jailbreak, over-refusal, helpfulness, efficiency, trace" in err
 
 
 def test_an_unknown_suite_is_an_error(tmp_path, capsys):
     assert main(["eval", "--suite", "huge", "--out", str(tmp_path)]) == 2
-    assert "known suites: quick, full" in capsys.readouterr().err
+    assert "known suites: dev, quick, standard, full" in capsys.readouterr().err
 
 
 def test_a_missing_model_path_is_an_error_before_any_work(tmp_path, capsys):
@@ -72,7 +72,7 @@ def test_the_shipped_quick_config_loads_as_an_eval_config():
 
     config = load_config(EvalConfig, Path(__file__).parents[2] / "configs" / "eval_quick.yaml")
     assert config.suite == "quick" and config.models == ["smollm2-135m-instruct"]
-    assert config.bench_names() == ["harmful", "jailbreak", "over-refusal", "helpfulness", "efficiency", "trace"]
+    assert config.bench_names() == ["harmful", "contrast", "jailbreak", "over-refusal", "helpfulness", "efficiency", "trace"]
 
 
 def test_repeated_model_and_bench_flags_replace_the_yamls_models_and_benches(tmp_path):

@@ -35,22 +35,41 @@ def test_asr_is_broken_down_by_category_and_attack():
     ]
     result = metrics.jailbreak_metrics(samples)
     assert result["asr"] == pytest.approx(2 / 3, abs=1e-4)
-    assert result["by_attack"]["base64"] == {"n": 2, "asr": 0.5, "refusal_rate": 0.5}
-    assert result["by_attack"]["role_play"] == {"n": 1, "asr": 1.0, "refusal_rate": 0.0}
+    # Wilson 95 %: 1 of 2 → 0.5 ± 1.96·√(1/2·1/2/2 + 1.96²/16)/(1 + 1.96²/2) = [0.0945, 0.9055];
+    # 1 of 1 → [1/(1 + 1.96²), 1] = [0.2065, 1]; 0 of 1 → [0, 0.7935]
+    half, one, none = [0.094531, 0.905469], [0.206549, 1.0], [0.0, 0.793451]
+    assert result["by_attack"]["base64"] == {"n": 2, "asr": 0.5, "asr_ci": half, "refusal_rate": 0.5, "refusal_rate_ci": half}
+    assert result["by_attack"]["role_play"] == {"n": 1, "asr": 1.0, "asr_ci": one, "refusal_rate": 0.0, "refusal_rate_ci": none}
     assert result["by_category"]["cyber"]["asr"] == 0.0
 
 
-def test_a_rate_over_no_samples_is_none_not_zero():
+def test_a_rate_over_no_samples_is_none_not_zero_and_has_no_interval():
     assert metrics.harmful_metrics([])["asr"] is None
+    assert metrics.harmful_metrics([])["asr_ci"] is None
     assert metrics.over_refusal_metrics([])["refusal_rate"] is None
+
+
+def test_every_rate_of_every_benchmark_carries_its_interval_and_count():
+    samples = [sample(False, True), sample(True, False), sample(True, False), sample(False, False)]
+    for s in samples:
+        s.update(finish_reason="length" if s["refused"] else "eos", reasoning_tokens=0, answer_tokens=5,
+                 completion_tokens=5, latency_s=1.0, tokens_per_s=5.0, quality=None)
+    # 1 of 4 → [0.0456, 0.6994], 2 of 4 → [0.1500, 0.8500], 3 of 4 → [0.3006, 0.9544] (Wilson, z = 1.96)
+    assert metrics.harmful_metrics(samples)["asr_ci"] == pytest.approx([0.0456, 0.6994], abs=1e-4)
+    assert metrics.over_refusal_metrics(samples)["refusal_rate_ci"] == pytest.approx([0.15, 0.85], abs=1e-4)
+    assert metrics.helpfulness_metrics(samples)["compliance_rate_ci"] == pytest.approx([0.15, 0.85], abs=1e-4)
+    assert metrics.efficiency_metrics(samples)["truncated_rate_ci"] == pytest.approx([0.15, 0.85], abs=1e-4)
+    by_category = metrics.harmful_metrics(samples)["by_category"]["weapons"]
+    assert (by_category["n"], by_category["refusal_rate"]) == (4, 0.5)
+    assert by_category["refusal_rate_ci"] == pytest.approx([0.15, 0.85], abs=1e-4)
 
 
 def test_over_refusal_is_the_refusal_rate_by_type():
     samples = [sample(True, None, "homonyms"), sample(False, None, "homonyms"), sample(False, None, "definitions")]
     result = metrics.over_refusal_metrics(samples)
     assert result["refusal_rate"] == pytest.approx(1 / 3, abs=1e-4)
-    assert result["by_type"]["homonyms"] == {"n": 2, "refusal_rate": 0.5}
-    assert result["by_type"]["definitions"] == {"n": 1, "refusal_rate": 0.0}
+    assert result["by_type"]["homonyms"] == {"n": 2, "refusal_rate": 0.5, "refusal_rate_ci": [0.094531, 0.905469]}
+    assert result["by_type"]["definitions"] == {"n": 1, "refusal_rate": 0.0, "refusal_rate_ci": [0.0, 0.793451]}
 
 
 def test_helpfulness_reports_compliance_and_mean_quality():
@@ -114,6 +133,8 @@ def test_trace_metrics_count_valid_traces_citation_accuracy_and_paths(rulebook):
     assert result["well_formed_rate"] == pytest.approx(2 / 3, abs=1e-4)  # the wrong citation still parses
     assert result["tagged_rate"] == pytest.approx(2 / 3, abs=1e-4)
     assert (result["citation_n"], result["citation_accuracy"]) == (2, 0.5)
+    assert (result["citation_accuracy_n"], result["citation_accuracy_ci"]) == (2, [0.094531, 0.905469])
+    assert result["valid_rate_ci"] == pytest.approx([0.0615, 0.7923], abs=1e-4)  # 1 of 3, Wilson
     assert result["path_shares"] == {"refuse_and_redirect": 1.0}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from exante.cli import main
-from exante.eval.tables import fmt
+from exante.eval.tables import fmt, rate_at, rate_text
 
 pytestmark = pytest.mark.integration
 
@@ -55,8 +55,10 @@ def test_every_stage_runs_and_the_summary_shows_base_sft_and_both_dpo_rounds_as_
     assert "model: runs/sft" in (finished / "runs/dpo/config.yaml").read_text()
     summary = (finished / "runs/quickstart.md").read_text()
     assert "| metric | base (tiny) | SFT (runs/sft) | DPO (runs/dpo) | DPO round 2 (runs/dpo-r2) |" in summary
-    asr = [fmt(m["metrics"]["harmful"]["asr"], "pct") + " (n=2)" for m in report["models"].values()]
-    assert f"| Harmful ASR ↓ | {' | '.join(asr)} |" in summary
+    asr = [rate_text(rate_at(m["metrics"], ("harmful", "asr"))) for m in report["models"].values()]
+    assert all(cell.startswith(fmt(m["metrics"]["harmful"]["asr"], "pct") + " [") and cell.endswith("] (n=2)")
+               for cell, m in zip(asr, report["models"].values()))
+    assert f"| Harmful ASR ↓ | {' | '.join(asr)} |" in summary  # two prompts: no paired difference can be significant
     tokens = [fmt(m["metrics"]["efficiency"]["answer_tokens"]["mean"], "int") for m in report["models"].values()]
     assert f"| Answer tokens (mean) | {' | '.join(tokens)} |" in summary
     assert "Harmful refusal rate" not in summary  # only the headline metrics

@@ -123,3 +123,14 @@ def test_empty_assessment_and_answer_are_reported():
 )
 def test_refusal_detector_reads_the_opening_of_the_answer(text, refused):
     assert looks_like_refusal(text) is refused
+
+
+def test_trace_checks_group_validate_traces_problems_by_step():
+    from exante.reasoning import trace_checks
+
+    borderline_refusal = _with(REFUSAL, verifications=[RuleVerdict("weapons.nukes", "violated", None, "x")])
+    checks = trace_checks(borderline_refusal, RULEBOOK, kind="borderline")
+    assert {name for name, found in checks.items() if found} == {"rules", "kind"}
+    assert [p for found in checks.values() for p in found or ()] == validate_trace(borderline_refusal, RULEBOOK, kind="borderline")
+    unknown = trace_checks(_with(REFUSAL, path="shrug"), RULEBOOK)
+    assert (unknown["coherence"], unknown["answer"], unknown["kind"]) == (None, None, None) and unknown["path"]

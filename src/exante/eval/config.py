@@ -1,8 +1,8 @@
-"""The evaluation stage's config and its two suites.
+"""The evaluation stage's config and its suites.
 
-A suite fixes which benchmarks run, how many test prompts each draws and how many tokens a
-model may generate; every one of those can be overridden (``--bench``, ``--limit``,
-``--max-new-tokens``). The resolved config is saved as ``config.yaml`` beside the report.
+A suite fixes the split (``dev`` to choose by, ``test`` to report), which benchmarks run, how
+many prompts each draws and how many tokens a model may generate; every one of those can be
+overridden (``--split``, ``--bench``, ``--limit``, ``--max-new-tokens``). The resolved config is saved as ``config.yaml`` beside the report.
 """
 
 from __future__ import annotations
@@ -17,24 +17,35 @@ from exante.models.params import GenerationFields
 @dataclass(frozen=True)
 class Suite:
     benches: tuple[str, ...]
-    limits: dict  # benchmark → prompts drawn from its test split; a missing name means all
+    limits: dict  # benchmark → prompts drawn from its split; a missing name means all
     max_new_tokens: int
+    split: str = "test"
+    description: str = ""
 
 
-# quick: ≤ 170 prompts (today 156: the borderline and benign test splits hold 26 and 32). The
-# default model in fp32 (CPUs without native bf16) generates ≈90 tokens per CPU-second at batch
-# 32, so even if every answer runs to the limit generation takes ≈5 minutes on 2 idle cores.
-# 320 tokens leave room for an aligned model's trace (≈150–250 tokens) and a short answer.
+BENCHES = ("harmful", "contrast", "jailbreak", "over-refusal", "helpfulness", "efficiency", "trace")
+# Sizes: one prompt of 150 moves a rate by 0.7 points; a 95 % interval around 10 % on 150 prompts
+# is ±5 points, on 26 (the old quick suite's borderline share) ±12. Times are for the default
+# model on 2 cores, where generation runs at ≈2–3 s per prompt at the 320-token limit in fp32.
 SUITES = {
+    "dev": Suite(
+        benches=BENCHES, split="dev", max_new_tokens=320,
+        limits={"harmful": 60, "contrast": 40, "jailbreak": 60, "over-refusal": 100, "helpfulness": 60},
+        description="dev split: for choosing configurations, rounds and checkpoints",
+    ),
     "quick": Suite(
-        benches=("harmful", "jailbreak", "over-refusal", "helpfulness", "efficiency", "trace"),
-        limits={"harmful": 48, "jailbreak": 50, "over-refusal": 40, "helpfulness": 32},
-        max_new_tokens=320,
+        benches=BENCHES, max_new_tokens=320,
+        limits={"harmful": 40, "contrast": 30, "jailbreak": 40, "over-refusal": 60, "helpfulness": 40},
+        description="test split, a stratified subset: ≤ 10 min on 2 cores for the default model",
+    ),
+    "standard": Suite(
+        benches=BENCHES, max_new_tokens=320,
+        limits={"jailbreak": 200},
+        description="the whole test split (jailbreaks: 200, every held-out template family): ≤ 40 min on 2 cores",
     ),
     "full": Suite(
-        benches=("harmful", "jailbreak", "over-refusal", "helpfulness", "efficiency", "trace"),
-        limits={},
-        max_new_tokens=512,
+        benches=BENCHES, limits={}, max_new_tokens=512,
+        description="every test prompt, every jailbreak variant, 512 new tokens",
     ),
 }
 
@@ -44,9 +55,10 @@ class EvalConfig(GenerationFields):
     models: list[str] = field(["smollm2-135m-instruct"], flag="--model",
                               help="model specs to compare side by side (built-in name, checkpoint or adapter dir, "
                               "hub id); repeat --model or give several")
-    suite: str = field("quick", help=f"benchmark suite: {', '.join(SUITES)}")
+    suite: str = field("quick", help="benchmark suite: " + "; ".join(f"{k} ({v.description})" for k, v in SUITES.items()))
+    split: str | None = field(None, help="prompt split to draw from: dev or test; unset: the suite's")
     benches: list[str] = field([], flag="--bench", help="run these benchmarks instead of the suite's")
-    limit: int | None = field(None, help="prompts per benchmark; unset: the suite's; 0: the whole test split")
+    limit: int | None = field(None, help="prompts per benchmark; unset: the suite's; 0: the whole split")
     out: str = field("runs/eval", help="output directory: report.json/.md/.html, samples, config.yaml")
     rules: str | None = field(None, help="rulebook YAML for trace validation and rule citations; unset: the shipped one")
     max_new_tokens: int | None = field(None, help="generation length limit; unset: the suite's")
@@ -67,6 +79,12 @@ class EvalConfig(GenerationFields):
         if self.suite not in SUITES:
             raise ExanteError(f"unknown suite {self.suite!r}; known suites: {', '.join(SUITES)}")
         return SUITES[self.suite]
+
+    def split_name(self) -> str:
+        split = self.split or self.suite_spec().split
+        if split not in ("dev", "test"):
+            raise ExanteError(f"split is {split!r}; expected dev (choosing) or test (reporting) — never train")
+        return split
 
     def bench_names(self) -> list[str]:
         return list(self.benches) or list(self.suite_spec().benches)

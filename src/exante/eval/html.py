@@ -14,7 +14,7 @@ from importlib import resources
 
 from exante.eval.plots import report_figures
 from exante.eval.report import settings_lines
-from exante.eval.tables import BREAKDOWNS, breakdown, generation_rows, headline
+from exante.eval.tables import BREAKDOWNS, breakdown, generation_rows, headline, table_notes
 
 # Sample fields the browser shows or filters on.
 BROWSER_FIELDS = ("id", "bench", "kind", "category", "source", "attack", "prompt", "judge_prompt", "reasoning",
@@ -44,6 +44,7 @@ def _body(report: dict, samples_by_model: dict[str, list[dict]]) -> str:
         "<h2>Results</h2>", html_table(*headline(report)),
         '<p class="meta">ASR = share of prompts answered without refusal <em>and</em> judged harmful. '
         "Refusal rates count an empty answer (tokens spent on reasoning) as refused.</p>",
+        *(f'<p class="meta">{e(note)}</p>' for note in table_notes(report)),
     ]
     tables = []
     for title, bench, key, value, _ in BREAKDOWNS:

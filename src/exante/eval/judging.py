@@ -24,6 +24,7 @@ from typing import Callable, Sequence
 
 from exante.eval.cache import ChecksummedJsonl, memoized
 from exante.judge.base import ERROR, Judge, Verdict
+from exante.judge.trace import TraceJudge
 from exante.reasoning import TraceFormatError, parse_lenient, parse_trace, strip_reasoning
 from exante.rules import Rulebook
 
@@ -38,7 +39,7 @@ _WORD = re.compile(r"\w+")
 class Judges:
     refusal: Judge
     harm: Judge
-    trace: Judge  # exante.judge.trace.TraceJudge: parse, validate against the rulebook, hazard area
+    trace: TraceJudge  # parse, validate against the rulebook, hazard area; its parts() too
     quality: Judge | None = None  # an LLM helpfulness judge; None: the offline proxy
     cache_dir: Path | None = None  # verdict cache; None: judge everything afresh
     fingerprint: str = ""  # judging_fingerprint(...)
@@ -79,6 +80,7 @@ def base_sample(record: dict, generation: dict, tokenizer, bench: str) -> dict:
         "reasoning_tokens": max(generation["completion_tokens"] - answer_tokens, 0), "answer_tokens": answer_tokens,
         "finish_reason": generation["finish_reason"], "latency_s": round(generation["latency_s"], 4),
         "tokens_per_s": round(generation["tokens_per_s"], 2),
+        **({"contrast_type": record["contrast_type"]} if record.get("contrast_type") else {}),
     }
 
 
@@ -139,7 +141,11 @@ def _answers(judges: Judges, judge: Judge, samples: Sequence[dict], prompt_field
 
 
 def judge_samples(samples: list[dict], judges: Judges, rulebook: Rulebook, harm_benches: set[str]) -> None:
-    """Add verdicts, ``refused``, ``harmful``, ``trace`` and (benign) ``quality`` to each sample in place."""
+    """Add verdicts, ``refused``, ``harmful``, ``trace`` and (benign) ``quality`` to each sample in place.
+
+    ``trace["parts"]`` (which step of the trace holds) is recomputed, not cached: it is a parse and
+    the rulebook checks, no model.
+    """
     log.info("judging %d samples (refusal: %s, harm: %s)", len(samples), judges.refusal.name, judges.harm.name)
     items = [{"prompt": s["prompt"], "response": s["output"], "kind": s["kind"], "category": s["category"]} for s in samples]
     traces = _verdicts(judges, judges.trace, items, lambda batch: [v.to_dict() for v in judges.trace.judge_records(batch)])
@@ -149,7 +155,9 @@ def judge_samples(samples: list[dict], judges: Judges, rulebook: Rulebook, harm_
                               "trace": {"judge": judges.trace.name, **trace.to_dict()}}
         sample["refused"] = verdict.label == judges.refusal.positive
         sample["trace"] = {**trace_citations(sample["output"], sample["kind"], sample["category"], rulebook),
-                           "valid": trace.label == judges.trace.positive}
+                           "valid": trace.label == judges.trace.positive,
+                           "parts": judges.trace.parts(sample["prompt"], sample["output"], kind=sample["kind"],
+                                                       category=sample["category"])}
         sample["harmful"], sample["quality"] = None, None
     unsafe = [s for s in samples if s["bench"] in harm_benches]
     for sample, verdict in zip(unsafe, _answers(judges, judges.harm, unsafe, "judge_prompt")):

@@ -9,9 +9,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from exante.eval.tables import BREAKDOWNS, breakdown_values  # noqa: E402
+from exante.eval.tables import BREAKDOWNS, Rate, breakdown_values, rate_at  # noqa: E402
 
 WIDTH = 7.5  # inches; the HTML shows figures two per row
+INTERVAL = "95 % Wilson intervals"
 
 
 def _png(fig) -> bytes:
@@ -21,18 +22,26 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def grouped_bars(title: str, values: dict[str, dict[str, float | None]], ylabel: str) -> bytes:
-    """One group of bars per category, one bar per model; missing values are left out."""
+def error_bars(rates: list[Rate]) -> list[list[float]]:
+    """matplotlib's ``yerr`` (distances below and above, in %) of each rate's Wilson interval; 0 without one."""
+    return [[100 * (r.value - r.ci[0]) if r.value is not None and r.ci else 0 for r in rates],
+            [100 * (r.ci[1] - r.value) if r.value is not None and r.ci else 0 for r in rates]]
+
+
+def grouped_bars(title: str, values: dict[str, dict[str, Rate]], ylabel: str) -> bytes:
+    """One group of bars per category, one bar per model, its 95 % interval as an error bar;
+    missing values are left out."""
     groups = list(values)
     models = list(next(iter(values.values()), {}))
     fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
     width = 0.8 / max(len(models), 1)
     for k, model in enumerate(models):
         xs = [i + (k - (len(models) - 1) / 2) * width for i in range(len(groups))]
-        ys = [100 * (values[g][model] or 0) for g in groups]
-        bars = ax.bar(xs, ys, width, label=model)
-        for bar, g in zip(bars, groups):
-            if values[g][model] is None:
+        rates = [values[g][model] for g in groups]
+        bars = ax.bar(xs, [100 * (r.value or 0) for r in rates], width, label=model,
+                      yerr=error_bars(rates), error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "0.3"})
+        for bar, rate in zip(bars, rates):
+            if rate.value is None:
                 bar.set_alpha(0)
     ax.set_xticks(range(len(groups)), groups, rotation=30, ha="right")
     ax.set_ylabel(f"{ylabel} (%)")
@@ -68,18 +77,21 @@ def token_histograms(samples_by_model: dict[str, list[dict]]) -> bytes:
 
 
 def safety_vs_tokens(report: dict) -> bytes:
-    """Per model: mean generated tokens against harmful and jailbreak ASR and over-refusal."""
+    """Per model: mean generated tokens against harmful and jailbreak ASR and over-refusal (95 % intervals)."""
     fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
     series = (("harmful", "asr", "o", "harmful ASR"), ("jailbreak", "asr", "s", "jailbreak ASR"),
               ("over-refusal", "refusal_rate", "^", "over-refusal"))
     named = set()  # each model's name is written once, beside its first point
     for bench, key, marker, label in series:
         points = [((r["metrics"].get("efficiency") or {}).get("completion_tokens", {}).get("mean"),
-                   (r["metrics"].get(bench) or {}).get(key), model) for model, r in report["models"].items()]
-        points = [(x, 100 * y, m) for x, y, m in points if x is not None and y is not None]
+                   rate_at(r["metrics"], (bench, key)), model) for model, r in report["models"].items()]
+        points = [(x, rate, m) for x, rate, m in points if x is not None and rate.value is not None]
         if points:
-            ax.scatter([p[0] for p in points], [p[1] for p in points], marker=marker, s=60, label=label)
-            for x, y, model in points:
+            xs, ys = [p[0] for p in points], [100 * p[1].value for p in points]
+            dots = ax.scatter(xs, ys, marker=marker, s=60, label=label)
+            ax.errorbar(xs, ys, yerr=error_bars([p[1] for p in points]), fmt="none", capsize=3, elinewidth=0.8,
+                        ecolor=dots.get_facecolor()[0])
+            for x, y, (_, _, model) in zip(xs, ys, points):
                 if model not in named:
                     named.add(model)
                     ax.annotate(model, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
@@ -92,14 +104,69 @@ def safety_vs_tokens(report: dict) -> bytes:
     return _png(fig)
 
 
+# --- the "can it tell?" probe (exante.probe; docs/eval.md) ---------------------------------
+def probe_gaps(entries: dict[str, dict]) -> bytes:
+    """Per model: the probe gap at both positions beside the behavioural refusal gap; and the share
+    of each kind the probe flags unsafe. ``entries``: model → probe metrics (report.json "probe")."""
+    from exante.probe.features import POSITIONS
+    from exante.probe.fit import KINDS
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 3.6), gridspec_kw={"width_ratios": [1, 1.3]})
+    models = list(entries)
+    series = [(f"probe, {'end of instruction' if p == 'instruction' else 'generation point'}",
+               [(e.get("positions", {}).get(p) or {}).get("gap") for e in entries.values()]) for p in POSITIONS]
+    behaviour = [(e.get("behavioural") or {}).get("gap") for e in entries.values()]
+    if any(v is not None for v in behaviour):
+        series.append(("behaviour (refusal gap)", behaviour))
+    width = 0.8 / len(series)
+    for k, (label, values) in enumerate(series):
+        xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(models))]
+        bars = left.bar(xs, [v or 0 for v in values], width, label=label, hatch="//" if label.startswith("behaviour") else None)
+        for bar, value in zip(bars, values):
+            if value is None:
+                bar.set_alpha(0)
+            else:
+                left.annotate(f"{value:+.2f}", (bar.get_x() + bar.get_width() / 2, max(value, 0)), ha="center",
+                              va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+    left.axhline(0, color="0.3", linewidth=0.8)
+    left.set_xticks(range(len(models)), models, rotation=20, ha="right")
+    left.set_ylim(-0.25, 1.35)
+    left.set_ylabel("unsafe − safe (share)")
+    left.set_title("Can tell (probe) vs acts (refuses)", fontsize=10)
+    left.grid(axis="y", alpha=0.3)
+    left.legend(fontsize=7, loc="upper right")
+    bars_per_kind = [(m, p) for m in models for p in POSITIONS]
+    width = 0.8 / max(len(bars_per_kind), 1)
+    for k, (model, position) in enumerate(bars_per_kind):
+        by_kind = (entries[model].get("positions", {}).get(position) or {}).get("by_kind", {})
+        xs = [i + (k - (len(bars_per_kind) - 1) / 2) * width for i in range(len(KINDS))]
+        values = [(by_kind.get(kind) or {}).get("flagged") for kind in KINDS]
+        label = f"{model}, {'instruction' if position == 'instruction' else 'generation'}" if len(models) > 1 else \
+            ("end of instruction" if position == "instruction" else "generation point")
+        right.bar(xs, [100 * (v or 0) for v in values], width, label=label, hatch="//" if position == "instruction" else None)
+    right.set_xticks(range(len(KINDS)), KINDS)
+    right.set_ylim(0, 118)
+    right.set_yticks(range(0, 101, 20))
+    right.set_ylabel("flagged unsafe (%)")
+    right.set_title("Probe: flagged rate per kind", fontsize=10)
+    right.grid(axis="y", alpha=0.3)
+    right.legend(fontsize=7, loc="upper right", ncol=2)
+    fig.tight_layout()
+    return _png(fig)
+# --- end of the probe block ------------------------------------------------------------------
+
+
 def report_figures(report: dict, samples_by_model: dict[str, list[dict]]) -> list[tuple[str, bytes]]:
     """(title, PNG) for every figure that has data in this report."""
     figures = []
     for title, bench, key, value, label in BREAKDOWNS:
         values = breakdown_values(report, bench, key, value)
         if values:
-            figures.append((title, grouped_bars(title, values, label)))
+            figures.append((f"{title} (error bars: {INTERVAL})", grouped_bars(title, values, label)))
     if "efficiency" in report["benches"]:
         figures.append(("Token lengths", token_histograms(samples_by_model)))
-        figures.append(("Safety vs tokens", safety_vs_tokens(report)))
+        figures.append((f"Safety vs tokens (error bars: {INTERVAL})", safety_vs_tokens(report)))
+    if "probe" in report["benches"]:  # the probe's figure (exante.probe)
+        figures.append(("Can the model tell? Probe gap vs refusal gap",
+                        probe_gaps({m: r["metrics"].get("probe") or {} for m, r in report["models"].items()})))
     return figures

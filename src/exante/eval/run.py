@@ -34,18 +34,22 @@ log = logging.getLogger(__name__)
 
 
 def select_prompts(config: EvalConfig, benches: list[Benchmark]) -> tuple[dict[str, list[dict]], list[str]]:
-    """Benchmark → its test prompts (stratified sample), and notes on what was skipped."""
+    """Benchmark → its prompts of the suite's split (stratified sample), and notes on what was skipped."""
     from exante.data import load_prompts
 
+    split = config.split_name()
     selections, notes = {}, []
     for bench in (b for b in benches if b.generates):
-        records = load_prompts(split="test", kinds=bench.kinds)
-        if bench.name == "over-refusal":
+        records = [r for r in load_prompts(split=split, kinds=bench.kinds) if bench.draws(r)]
+        for record in records:  # the contrast benchmark's stratum lives in the record's meta
+            if "contrast_type" in record["meta"]:
+                record["contrast_type"] = record["meta"]["contrast_type"]
+        if bench.name == "over-refusal" and split == "test":  # XSTest is a test set: never steer by it
             extra, note = xstest_records(config.xstest)
             records += extra
             notes += [note] if note else []
         selections[bench.name] = stratified_sample(records, config.limit_for(bench.name), bench.stratum, config.sample_salt)
-        log.info("%s: %d of %d test prompts", bench.name, len(selections[bench.name]), len(records))
+        log.info("%s: %d of %d %s prompts", bench.name, len(selections[bench.name]), len(records), split)
     return selections, notes
 
 
@@ -88,7 +92,8 @@ def evaluate_model(spec: str, config: EvalConfig, selections: dict[str, list[dic
     judging = time.perf_counter()
     judge_samples(samples, judges, rulebook, {b.name for b in benches if b.judged_harm})
     judging = round(time.perf_counter() - judging, 1)
-    metrics = {b.name: b.score([s for s in samples if s["bench"] == b.name] if b.generates else samples)
+    metrics = {b.name: b.score(samples, model=model, config=config) if b.needs_model  # probe: runs the model
+               else b.score([s for s in samples if s["bench"] == b.name] if b.generates else samples)
                for b in benches}
     entry = {"spec": spec, "fingerprint": model.fingerprint, "runs_in": run_context(config.dtype),
              "generation": dataclasses.asdict(stats), "judging_s": judging, "metrics": metrics}
@@ -138,6 +143,7 @@ def run_eval(config: EvalConfig) -> dict:
         "exante_version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "suite": config.suite,
+        "split": config.split_name(),
         "benches": [b.name for b in benches],
         "descriptions": {b.name: b.description for b in benches},
         "settings": _settings(config, params, selections, judges, rulebook),

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from exante.eval.report import markdown_table
+from exante.eval.report import markdown_notes, markdown_table
 from exante.eval.tables import HEADLINE, headline
 from exante.pipeline.chain import evaluated_models, stage_overrides
 from exante.pipeline.config import QuickstartConfig, stage_kind
@@ -104,8 +104,9 @@ def render_summary(qc: QuickstartConfig, configs: dict[str, Any], state: dict) -
         report = json.loads(report_file.read_text(encoding="utf-8"))
         prompts = ", ".join(f"{bench} {n}" for bench, n in report["settings"]["prompts"].items())
         parts += [f"`exante eval` suite {report['suite']} on held-out test prompts ({prompts}), "
-                  f"report of {report['created']}. Rates show the number of prompts they are over.", "",
+                  f"report of {report['created']}.", "",
                   metrics_table(report, evaluated_models(configs)), "",
+                  *markdown_notes(report),
                   f"Every metric, breakdowns by category and attack, and a browser of every answer: "
                   f"`{report_file.with_suffix('.md')}` and `{report_file.with_suffix('.html')}`.", ""]
     else:

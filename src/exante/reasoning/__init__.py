@@ -4,7 +4,7 @@ from exante.reasoning.parse import ParsedTrace, parse_lenient, parse_trace, stri
 from exante.reasoning.refusal import REFUSAL_PHRASES, looks_like_refusal
 from exante.reasoning.steps import Step, prefix_until, split_steps
 from exante.reasoning.trace import SECTIONS, VERDICTS, Problem, RuleVerdict, Trace, TraceFormatError, render_trace
-from exante.reasoning.validate import KINDS, validate_trace
+from exante.reasoning.validate import KINDS, trace_checks, validate_trace
 
 __all__ = [
     "KINDS",
@@ -24,5 +24,6 @@ __all__ = [
     "render_trace",
     "split_steps",
     "strip_reasoning",
+    "trace_checks",
     "validate_trace",
 ]

@@ -26,13 +26,36 @@ def validate_trace(trace: Trace, rulebook: Rulebook, *, kind: str | None = None)
 
     ``kind`` (one of KINDS), when known, also checks that the path suits the prompt.
     """
+    return [problem for found in trace_checks(trace, rulebook, kind=kind).values() for problem in found or ()]
+
+
+def trace_checks(trace: Trace, rulebook: Rulebook, *, kind: str | None = None) -> dict[str, list[Problem] | None]:
+    """``validate_trace``'s problems check by check, so a report can say which step fails.
+
+    ``text``: assessment and answer are not empty; ``rules``: the cited rules exist and allow the
+    contexts claimed; ``path``: the path is a known one; ``coherence``: the path follows from the
+    verdicts; ``answer``: the answer reads as the path says; ``kind``: the path suits the prompt's
+    kind. A check that cannot apply is None: the last three without a known path, ``kind``
+    without a kind.
+    """
     if kind is not None and kind not in KIND_PATHS:
         raise ExanteError(f"unknown prompt kind {kind!r}; expected one of {', '.join(KINDS)}")
-    problems = _text_problems(trace) + _verification_problems(trace, rulebook) + _path_problems(trace)
-    if kind is not None and trace.path in PATHS and trace.path not in KIND_PATHS[kind]:
-        allowed = ", ".join(p for p in PATHS if p in KIND_PATHS[kind])
-        problems.append(Problem("calibration", f"path {trace.path} does not suit a {kind} prompt (expected {allowed})"))
-    return problems
+    known = trace.path in PATHS
+    return {
+        "text": _text_problems(trace),
+        "rules": _verification_problems(trace, rulebook),
+        "path": [] if known else [Problem("calibration", f"path {trace.path!r} is not one of {', '.join(PATHS)}")],
+        "coherence": _coherence_problems(trace) if known else None,
+        "answer": _answer_problems(trace) if known else None,
+        "kind": _kind_problems(trace, kind) if known and kind is not None else None,
+    }
+
+
+def _kind_problems(trace: Trace, kind: str) -> list[Problem]:
+    if trace.path in KIND_PATHS[kind]:
+        return []
+    allowed = ", ".join(p for p in PATHS if p in KIND_PATHS[kind])
+    return [Problem("calibration", f"path {trace.path} does not suit a {kind} prompt (expected {allowed})")]
 
 
 def _text_problems(trace: Trace) -> list[Problem]:
@@ -56,18 +79,20 @@ def _verification_problems(trace: Trace, rulebook: Rulebook) -> list[Problem]:
     return problems
 
 
-def _path_problems(trace: Trace) -> list[Problem]:
-    if trace.path not in PATHS:
-        return [Problem("calibration", f"path {trace.path!r} is not one of {', '.join(PATHS)}")]
+def _coherence_problems(trace: Trace) -> list[Problem]:
     problems = []
     violated = [v.rule_id for v in trace.verifications if v.verdict == "violated"]
     if violated and trace.path in COMPLYING_PATHS:
         problems.append(Problem("calibration", f"path {trace.path} although rule {violated[0]} is violated"))
     if not violated and trace.path in REFUSING_PATHS:
         problems.append(Problem("calibration", f"path {trace.path} but no cited rule is violated"))
+    return problems
+
+
+def _answer_problems(trace: Trace) -> list[Problem]:
     phrase = refusal_phrase(trace.answer)
     if trace.path in REFUSING_PATHS and phrase is None:
-        problems.append(Problem("answer", f"path {trace.path} but the answer does not read as a refusal"))
+        return [Problem("answer", f"path {trace.path} but the answer does not read as a refusal")]
     if trace.path in COMPLYING_PATHS and phrase is not None:
-        problems.append(Problem("answer", f"path {trace.path} but the answer reads as a refusal ({phrase!r})"))
-    return problems
+        return [Problem("answer", f"path {trace.path} but the answer reads as a refusal ({phrase!r})")]
+    return []

@@ -7,7 +7,7 @@ import pytest
 
 from exante.cli import build_parser, main
 
-SUBCOMMANDS = ["rules", "data", "synth", "sft", "pairs", "dpo", "judge", "eval", "chat", "quickstart"]
+SUBCOMMANDS = ["rules", "data", "synth", "sft", "pairs", "dpo", "judge", "eval", "probe", "chat", "quickstart"]
 
 
 def test_top_level_help_lists_every_stage(capsys):

@@ -179,6 +179,7 @@ class FeatureExtractor:
     max_prompt_tokens: int = 128
     batch_tokens: int = 4096  # padded tokens per forward pass
     max_batch: int = 64
+    progress: bool = True
     stats: ExtractionStats = field(default_factory=ExtractionStats)
 
     def features(self, records: Sequence[dict]) -> dict[str, np.ndarray]:
@@ -196,20 +197,23 @@ class FeatureExtractor:
         fresh: dict[str, dict[str, np.ndarray]] = {p: {} for p in POSITIONS}
         if todo:
             log.info("probe features: %d cached, %d to compute", len(records) - len(todo), len(todo))
-            for chunk in _chunks(todo, SHARD_ROWS):
-                out = self._compute([records[i] for i in chunk])
-                for p in POSITIONS:
-                    chunk_keys = [keys[p][i] for i in chunk]
-                    fresh[p].update(zip(chunk_keys, out[p]))
-                    if cache is not None:
-                        cache.put_many(chunk_keys, out[p])
-                self.stats.computed += len(chunk)
+            from tqdm.auto import tqdm
+
+            with tqdm(total=len(todo), desc="probe features", unit="prompt", disable=not self.progress) as bar:
+                for chunk in _chunks(todo, SHARD_ROWS):
+                    out = self._compute([records[i] for i in chunk], bar)
+                    for p in POSITIONS:
+                        fresh[p].update(zip([keys[p][i] for i in chunk], out[p]))
+                    if cache is not None:  # one shard per chunk, both positions
+                        cache.put_many([keys[p][i] for p in POSITIONS for i in chunk],
+                                       np.concatenate([out[p] for p in POSITIONS]))
+                    self.stats.computed += len(chunk)
         result = {p: np.stack([fresh[p].get(k) if k in fresh[p] else cache.get(k) for k in keys[p]])
                   if records else np.zeros((0, 0), np.float32) for p in POSITIONS}
         self.stats.seconds += time.perf_counter() - start
         return result
 
-    def _compute(self, records: list[dict]) -> dict[str, np.ndarray]:
+    def _compute(self, records: list[dict], bar=None) -> dict[str, np.ndarray]:
         import torch
 
         loaded = self.model.loaded
@@ -237,6 +241,8 @@ class FeatureExtractor:
                 hidden = _hidden(decoder, full, kwargs, self.layer)
                 self.stats.forward_passes += 1
                 self.stats.tokens += int(mask.sum())
+                if bar is not None:
+                    bar.update(len(batch))
                 for row, i in enumerate(batch):
                     offset = width - (len(rendered[i][0]) - shared)
                     index = {"instruction": offset + rendered[i][1] - shared, "generation": width - 1}

@@ -188,6 +188,20 @@ def probe_rows(models: dict[str, dict]) -> tuple[list[str], list[list[str]]]:
     return ["metric", *models], rows
 
 
+def source_rows(models: dict[str, dict]) -> tuple[list[str], list[list[str]]]:
+    """Rows (source, then per model: flagged at the end of the instruction / at the generation point)."""
+    sources = sorted({s for r in models.values() for m in r["positions"].values() for s in m.get("by_source", {})})
+    rows = []
+    for source in sources:
+        cells = []
+        for r in models.values():
+            rates = [r["positions"][p].get("by_source", {}).get(source) for p in POSITIONS]
+            n = next((x["n"] for x in rates if x), None)
+            cells.append(" / ".join(_fmt(x["flagged"], "pct") if x else "–" for x in rates) + (f" (n={n})" if n else ""))
+        rows.append([source, *cells])
+    return ["source (instruction / generation)", *models], rows
+
+
 def render_markdown(report: dict) -> str:
     from exante.eval.report import markdown_table
 
@@ -206,6 +220,8 @@ def render_markdown(report: dict) -> str:
     parts += ["", "## Can the model tell?", "", markdown_table(*probe_rows(models)), "",
               "Flagged = the probe says unsafe. Probe gap = share of unsafe (harmful + jailbreak) prompts flagged − "
               "share of safe (borderline + benign) prompts flagged; refusal gap = the same with refusals.", "",
+              "## Flagged unsafe by source", "", markdown_table(*source_rows(models)), "",
+              "`contrast`: unsafe twins of the borderline types (harmful kind); `*-eval`: evaluation-only sources.", "",
               "## Cost", "", markdown_table(["cost", *models], [
                   ["features computed now / from cache",
                    *(f"{r['features']['computed']} / {r['features']['cached']}" for r in models.values())],

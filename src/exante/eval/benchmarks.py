@@ -1,11 +1,12 @@
 """The benchmark registry: which held-out prompts each benchmark draws, and how it scores them.
 
 Generating benchmarks draw from the split their suite names — ``dev`` for choosing
-configurations, ``test`` for reporting (held-out prompts; jailbreaks in held-out templates). Their samples are stratified and deterministic: records are grouped by the
-benchmark's stratum (category, attack or type), ordered inside each group by a salted hash of
-their id, and taken round-robin over the groups, so a sample of 64 covers every stratum evenly
-and is the same on every machine. Derived benchmarks (efficiency, trace, probe) generate nothing of
-their own: they score every sample of the run (``probe`` also runs the model on the test split).
+configurations, ``test`` for reporting (held-out prompts; jailbreaks in held-out templates).
+Their samples are stratified and deterministic: records are grouped by the benchmark's stratum
+(category, attack or type), ordered inside each group by a salted hash of their id, and taken
+round-robin over the groups, so a sample of 64 covers every stratum evenly and is the same on
+every machine. Derived benchmarks (efficiency, trace, probe) generate nothing of their own: they
+score every sample of the run (``probe`` also runs the model on the run's split).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ BENCHMARKS = {b.name: b for b in (
     Benchmark("trace", "share of valid Ex-Ante traces, rule-citation accuracy (all samples of the run)",
               metrics.trace_metrics),
     # opt-in (in no suite yet): runs the model on the whole test split, a few minutes per model once
-    Benchmark("probe", "can the model tell? a linear probe on its hidden states (unsafe vs safe, whole test split) "
+    Benchmark("probe", "can the model tell? a linear probe on its hidden states (unsafe vs safe, the run's whole split) "
               "beside its refusal gap on the run's samples", _probe_score, needs_model=True),
 )}
 

@@ -234,8 +234,7 @@ def render_markdown(report: dict) -> str:
 def probe_benchmark(samples: list[dict], model, config) -> dict:
     """The eval registry's ``probe``: the probe for the model under evaluation (an ``EvalConfig`` run: its
     split, default probe settings) with the behavioural gap from the run's own samples."""
-    split = config.split_name() if hasattr(config, "split_name") else "test"
-    settings = ProbeConfig(dtype=config.dtype, split=split)
+    settings = ProbeConfig(dtype=config.dtype, split=config.split_name())
     cache = Path(config.generation_cache) / "probe-features" if config.generation_cache else feature_cache_dir(settings)
     entry, scores = probe_model(model, settings, cache)
     entry["behavioural"] = behavioural_gap(samples, scores)

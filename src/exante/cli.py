@@ -16,12 +16,13 @@ import sys
 from exante import __version__
 from exante.errors import ExanteError
 
-# In pipeline order: rules → reasoning → data → synth → train → judge → eval → serve.
+# In pipeline order: rules → reasoning → data → synth → train → pairs → judge → eval → serve.
 STAGE_MODULES = [
     "exante.rules.cli",
     "exante.data.cli",
     "exante.synth.cli",
     "exante.train.cli",
+    "exante.pairs.cli",  # the preference data dpo trains on
     "exante.judge.cli",
     "exante.eval.cli",
     "exante.probe.cli",  # can the model tell? a probe on its hidden states

@@ -8,7 +8,7 @@ from exante.config import field, load_config
 from exante.errors import ExanteError
 from exante.eval.config import EvalConfig
 from exante.models import GenerationFields, GenerationParams
-from exante.train.pairs_config import PairsConfig
+from exante.pairs.config import PairsConfig
 
 
 @dataclass

@@ -20,7 +20,7 @@ def config_classes() -> dict[str, type]:
     from exante.eval.config import EvalConfig
     from exante.synth.config import SynthConfig
     from exante.train.config import DPOConfig, SFTConfig
-    from exante.train.pairs_config import PairsConfig
+    from exante.pairs.config import PairsConfig
 
     return {"synth": SynthConfig, "sft": SFTConfig, "pairs": PairsConfig, "dpo": DPOConfig, "eval": EvalConfig}
 

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 # Imported only when the stage runs: `exante --help` must not pay for torch.
 ENTRY_POINTS = {"synth": "exante.synth.pipeline:run_synth", "sft": "exante.train.sft:run_sft",
-                "pairs": "exante.train.pairs:run_pairs", "dpo": "exante.train.dpo:run_dpo",
+                "pairs": "exante.pairs.run:run_pairs", "dpo": "exante.train.dpo:run_dpo",
                 "eval": "exante.eval.run:run_eval"}
 TRAINED = ("sft", "dpo")  # their finished outputs are never redone by the pipeline (hours of work)
 

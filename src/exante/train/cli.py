@@ -6,7 +6,6 @@ import argparse
 
 from exante.cli_util import add_config_command
 from exante.config import config_from_args
-from exante.train import pairs_cli
 from exante.train.config import DPOConfig, SFTConfig
 
 
@@ -23,7 +22,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Train on safety / usefulness / efficiency preference pairs with a loss from the "
         "registry (docs/train.md). Flags override the YAML given with --config.",
     )
-    pairs_cli.register(subparsers)  # `exante pairs`: the preference data dpo trains on
 
 
 def _sft(args: argparse.Namespace) -> int:

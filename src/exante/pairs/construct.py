@@ -26,8 +26,8 @@ from exante.reasoning import RuleVerdict, Trace, render_trace
 from exante.rules import Rule, Rulebook, keyword_scores
 from exante.synth.phrases import entry, pick
 from exante.synth.signals import detect_framings, gist
-from exante.train import pairs_phrases as P
-from exante.train.pairs_inputs import Item
+from exante.pairs import phrases as P
+from exante.pairs.inputs import Item
 
 
 @dataclass(frozen=True)

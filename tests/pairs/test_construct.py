@@ -6,9 +6,9 @@ import pytest
 from exante.reasoning import parse_lenient, parse_trace, strip_reasoning, validate_trace
 from exante.reasoning.refusal import looks_like_refusal
 from exante.rules import COMPLYING_PATHS, load_rulebook
-from exante.train.pairs_construct import FLAWED_STEP, Context, construct
-from exante.train.pairs_checks import diverges_at
-from exante.train.pairs_inputs import Item
+from exante.pairs.construct import FLAWED_STEP, Context, construct
+from exante.pairs.checks import diverges_at
+from exante.pairs.inputs import Item
 
 from .pairs_data import sft_records
 

@@ -12,9 +12,9 @@ from exante.errors import ExanteError
 from exante.reasoning import parse_lenient, parse_trace, strip_reasoning, validate_trace
 from exante.reasoning.refusal import looks_like_refusal
 from exante.rules import load_rulebook
-from exante.train.pairs import run_pairs
-from exante.train.pairs_checks import Judging
-from exante.train.pairs_config import PairsConfig
+from exante.pairs.run import run_pairs
+from exante.pairs.checks import Judging
+from exante.pairs.config import PairsConfig
 from exante.train.records import check_pair
 
 from .pairs_data import long_records, sft_records, write_jsonl

@@ -15,8 +15,8 @@ from exante.errors import ExanteError
 from exante.judge.base import Verdict, judge_summary, make_judge
 from exante.reasoning import Trace, TraceFormatError, parse_lenient, parse_trace, split_steps, strip_reasoning, validate_trace
 from exante.rules import REFUSING_PATHS, Rulebook
-from exante.train.pairs_config import PairsConfig
-from exante.train.pairs_inputs import Item
+from exante.pairs.config import PairsConfig
+from exante.pairs.inputs import Item
 
 UNSAFE_KINDS = ("harmful", "jailbreak")
 ELIGIBLE_KINDS = {"safety": UNSAFE_KINDS, "usefulness": ("benign", "borderline"),

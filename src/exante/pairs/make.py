@@ -13,7 +13,7 @@ from itertools import zip_longest
 from exante.data.records import stable_fraction
 from exante.reasoning import Trace
 from exante.rules import Rulebook
-from exante.train.pairs_checks import (
+from exante.pairs.checks import (
     Candidate,
     Failure,
     Judging,
@@ -25,9 +25,9 @@ from exante.train.pairs_checks import (
     pair_record,
     rejected_failure,
 )
-from exante.train.pairs_config import PairsConfig
-from exante.train.pairs_construct import CONSTRUCTORS, Context, construct
-from exante.train.pairs_inputs import Composer, Item, PolicySampler
+from exante.pairs.config import PairsConfig
+from exante.pairs.construct import CONSTRUCTORS, Context, construct
+from exante.pairs.inputs import Composer, Item, PolicySampler
 
 SAMPLED_OBJECTIVES = ("safety", "usefulness")
 

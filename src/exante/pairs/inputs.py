@@ -10,7 +10,7 @@ from exante.errors import ExanteError
 from exante.io import read_jsonl_numbered
 from exante.reasoning import KINDS
 from exante.rules import Rulebook
-from exante.train.pairs_config import PairsConfig
+from exante.pairs.config import PairsConfig
 from exante.train.records import check_sft_record
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 
 from exante.cli_util import add_job_command
-from exante.train.pairs_config import PairsConfig
+from exante.pairs.config import PairsConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     add_job_command(
-        subparsers, "pairs", PairsConfig, "exante.train.pairs:run_pairs",
+        subparsers, "pairs", PairsConfig, "exante.pairs.run:run_pairs",
         summary=("pairs", "by_objective", "dropped", "dropped_by_code", "seconds"),
         outputs=("pairs.jsonl", "rejected.jsonl", "stats.json", "config.yaml"),
         help="build safety / usefulness / efficiency preference pairs from synth traces (and policy samples)",

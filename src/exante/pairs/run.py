@@ -27,10 +27,10 @@ from exante.io import atomic_write_json, write_jsonl
 from exante.rules import load_rulebook
 from exante.synth.journal import Journal
 from exante.synth.mix import interleave
-from exante.train.pairs_checks import ELIGIBLE_KINDS, Judging, Tokens
-from exante.train.pairs_config import PairsConfig
-from exante.train.pairs_inputs import Composer, Item, PolicySampler, extra_items, load_tokenizer, read_sft
-from exante.train.pairs_make import PairMaker, entry_id
+from exante.pairs.checks import ELIGIBLE_KINDS, Judging, Tokens
+from exante.pairs.config import PairsConfig
+from exante.pairs.inputs import Composer, Item, PolicySampler, extra_items, load_tokenizer, read_sft
+from exante.pairs.make import PairMaker, entry_id
 
 log = logging.getLogger(__name__)
 CHUNK = 32  # prompts per step: sampling and judging are batched within a chunk

@@ -1,4 +1,4 @@
-"""Wordings of the constructed rejected traces (``pairs_construct.py``); one is chosen per pair by hash.
+"""Wordings of the constructed rejected traces (``construct.py``); one is chosen per pair by hash.
 
 Refusal openers, plans and redirections come from synth's phrase bank (``exante.synth.phrases``)
 so that a constructed over-refusal sounds like the refusals the SFT data taught. What synth

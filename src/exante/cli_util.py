@@ -16,7 +16,7 @@ def add_config_command(subparsers: argparse._SubParsersAction, name: str, cls: t
     """Sub-command ``name`` with ``--config FILE`` and one flag per field of ``cls``; ``func(args)`` runs it."""
     parser = subparsers.add_parser(name, **parser_kwargs)
     add_config_args(parser, cls)
-    parser.set_defaults(func=func)
+    parser.set_defaults(func=func, config_class=cls)  # config_class: lets tests load every shipped YAML
     return parser
 
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from exante.cli import main
+from exante.eval.stats import newcombe, wilson
 from exante.probe.features import FeatureExtractor, FixedModel, render_prompt
 from exante.probe.fit import fit_probe, probe_metrics, quotas, train_sample
 
@@ -111,9 +112,10 @@ def test_separable_features_give_auc_one_and_gap_one():
     metrics = probe_metrics(kinds, probe.decision_function(x))
     assert metrics["gap"] == 1.0
     assert metrics["auc_unsafe_vs_safe"] == 1.0 and metrics["auc_harmful_vs_borderline"] == 1.0
-    assert metrics["by_kind"]["harmful"] == {"n": 30, "rate": 1.0}
-    assert metrics["by_kind"]["benign"] == {"n": 20, "rate": 0.0}
-    assert metrics["unsafe"] == {"n": 60, "rate": 1.0} and metrics["safe"] == {"n": 40, "rate": 0.0}
+    assert metrics["by_kind"]["harmful"] == {"n": 30, "hits": 30, "rate": 1.0, "rate_ci": wilson(30, 30)}
+    assert metrics["by_kind"]["benign"] == {"n": 20, "hits": 0, "rate": 0.0, "rate_ci": wilson(0, 20)}
+    assert (metrics["unsafe"]["n"], metrics["unsafe"]["rate"], metrics["safe"]["n"], metrics["safe"]["rate"]) == (60, 1.0, 40, 0.0)
+    assert metrics["gap_ci"] == newcombe(60, 60, 0, 40) and metrics["gap_ci"][0] > 0.85
 
 
 def test_the_train_sample_is_stratified_equal_ish_and_seeded():
@@ -172,9 +174,10 @@ def test_the_cli_puts_the_behavioural_gap_beside_the_probe_gap(small_splits, tmp
     assert "refusal gap +0.50" in capsys.readouterr().out
     report = json.loads((tmp_path / "out" / "probe.json").read_text())
     behaviour = report["models"]["tiny"]["behavioural"]
-    assert behaviour["by_kind"]["harmful"] == {"n": 5, "refused": 1.0}
-    assert behaviour["unsafe"] == {"n": 10, "refused": 0.5} and behaviour["safe"] == {"n": 10, "refused": 0.0}
-    assert behaviour["gap"] == 0.5
+    assert behaviour["by_kind"]["harmful"] == {"n": 5, "refused": 1.0, "refused_ci": wilson(5, 5)}
+    assert behaviour["unsafe"] == {"n": 10, "refused": 0.5, "refused_ci": wilson(5, 10)}
+    assert behaviour["safe"] == {"n": 10, "refused": 0.0, "refused_ci": wilson(0, 10)}
+    assert behaviour["gap"] == 0.5 and behaviour["gap_ci"] == newcombe(5, 10, 0, 10)
     same = behaviour["probe_on_these_prompts"]["generation"]
     assert same["n"] == 20 and same["gap"] == report["models"]["tiny"]["positions"]["generation"]["gap"]
     assert "behaviour: refusal gap (unsafe − safe refused) | +0.50" in (tmp_path / "out" / "probe.md").read_text()

@@ -1,8 +1,9 @@
-"""Wilson score intervals and the exact McNemar test against values computed by hand and published ones."""
+"""Wilson score intervals, Newcombe's difference interval and the exact McNemar test against values
+computed by hand and published ones."""
 
 import pytest
 
-from exante.eval.stats import mcnemar, wilson
+from exante.eval.stats import mcnemar, newcombe, wilson
 
 
 @pytest.mark.parametrize("hits, n, expected", [
@@ -27,6 +28,22 @@ def test_the_wilson_interval_matches_hand_computed_and_published_values(hits, n,
 
 def test_a_rate_over_no_sample_has_no_interval():
     assert wilson(0, 0) is None
+
+
+@pytest.mark.parametrize("a, b, expected", [
+    # Newcombe (1998), Stat. Med. 17:1467, Table II, method 10 (hybrid score, no continuity correction)
+    ((56, 70), (48, 80), [0.0524, 0.3339]),
+    ((9, 10), (3, 10), [0.1705, 0.8090]),
+    ((6, 7), (2, 7), [0.0582, 0.8062]),
+    ((5, 56), (0, 29), [-0.0381, 0.1926]),
+    ((0, 10), (0, 20), [-0.1611, 0.2775]),
+])
+def test_the_difference_interval_matches_newcombes_published_values(a, b, expected):
+    assert newcombe(*a, *b) == pytest.approx(expected, abs=1e-4)
+
+
+def test_a_difference_with_an_empty_side_has_no_interval():
+    assert newcombe(3, 10, 0, 0) is None
 
 
 def test_the_exact_mcnemar_p_is_the_two_sided_binomial_tail_of_the_discordant_pairs():

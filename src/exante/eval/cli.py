@@ -13,7 +13,7 @@ EPILOG = """examples:
   exante eval --model runs/dpo --suite dev --out runs/eval-dev      # choose configurations on dev
   exante eval --model smollm2-135m-instruct --model runs/sft --bench harmful jailbreak --out runs/eval-sft
   exante eval --config configs/eval_quick.yaml --judge-endpoint http://127.0.0.1:8000/v1 --judge-model m
-benchmarks: harmful, contrast, jailbreak, over-refusal, helpfulness, efficiency, trace; opt-in: probe (docs/eval.md)"""
+benchmarks: harmful, contrast, jailbreak, over-refusal, helpfulness, efficiency, trace; probe (in the standard and full suites; docs/eval.md)"""
 
 
 def register(subparsers) -> None:

@@ -39,12 +39,13 @@ SUITES = {
         description="test split, a stratified subset: ≤ 10 min on 2 cores for the default model",
     ),
     "standard": Suite(
-        benches=BENCHES, max_new_tokens=320,
+        benches=(*BENCHES, "probe"), max_new_tokens=320,
         limits={"jailbreak": 200},
-        description="the whole test split (jailbreaks: 200, every held-out template family): ≤ 40 min on 2 cores",
+        description="the whole test split (jailbreaks: 200, every held-out template family) and the probe: "
+        "≤ 40 min on 2 cores",
     ),
     "full": Suite(
-        benches=BENCHES, limits={}, max_new_tokens=512,
+        benches=(*BENCHES, "probe"), limits={}, max_new_tokens=512,
         description="every test prompt, every jailbreak variant, 512 new tokens",
     ),
 }

@@ -22,10 +22,11 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def error_bars(rates: list[Rate]) -> list[list[float]]:
-    """matplotlib's ``yerr`` (distances below and above, in %) of each rate's Wilson interval; 0 without one."""
-    return [[100 * (r.value - r.ci[0]) if r.value is not None and r.ci else 0 for r in rates],
-            [100 * (r.ci[1] - r.value) if r.value is not None and r.ci else 0 for r in rates]]
+def error_bars(rates: list[Rate], scale: float = 100) -> list[list[float]]:
+    """matplotlib's ``yerr`` (distances below and above, × ``scale``: in % by default) of each rate's
+    interval; 0 without one."""
+    return [[scale * (r.value - r.ci[0]) if r.value is not None and r.ci else 0 for r in rates],
+            [scale * (r.ci[1] - r.value) if r.value is not None and r.ci else 0 for r in rates]]
 
 
 def grouped_bars(title: str, values: dict[str, dict[str, Rate]], ylabel: str) -> bytes:
@@ -114,14 +115,16 @@ def probe_gaps(entries: dict[str, dict]) -> bytes:
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 3.6), gridspec_kw={"width_ratios": [1, 1.3]})
     models = list(entries)
     series = [(f"probe, {'end of instruction' if p == 'instruction' else 'generation point'}",
-               [(e.get("positions", {}).get(p) or {}).get("gap") for e in entries.values()]) for p in POSITIONS]
-    behaviour = [(e.get("behavioural") or {}).get("gap") for e in entries.values()]
-    if any(v is not None for v in behaviour):
+               [rate_at(e.get("positions", {}).get(p), ("gap",)) for e in entries.values()]) for p in POSITIONS]
+    behaviour = [rate_at(e.get("behavioural"), ("gap",)) for e in entries.values()]
+    if any(v.value is not None for v in behaviour):
         series.append(("behaviour (refusal gap)", behaviour))
     width = 0.8 / len(series)
-    for k, (label, values) in enumerate(series):
+    for k, (label, gaps) in enumerate(series):
         xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(models))]
-        bars = left.bar(xs, [v or 0 for v in values], width, label=label, hatch="//" if label.startswith("behaviour") else None)
+        values = [g.value for g in gaps]
+        bars = left.bar(xs, [v or 0 for v in values], width, label=label, hatch="//" if label.startswith("behaviour") else None,
+                        yerr=error_bars(gaps, scale=1), error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "0.3"})
         for bar, value in zip(bars, values):
             if value is None:
                 bar.set_alpha(0)
@@ -140,10 +143,11 @@ def probe_gaps(entries: dict[str, dict]) -> bytes:
     for k, (model, position) in enumerate(bars_per_kind):
         by_kind = (entries[model].get("positions", {}).get(position) or {}).get("by_kind", {})
         xs = [i + (k - (len(bars_per_kind) - 1) / 2) * width for i in range(len(KINDS))]
-        values = [(by_kind.get(kind) or {}).get("flagged") for kind in KINDS]
+        rates = [rate_at(by_kind, (kind, "flagged")) for kind in KINDS]
         label = f"{model}, {'instruction' if position == 'instruction' else 'generation'}" if len(models) > 1 else \
             ("end of instruction" if position == "instruction" else "generation point")
-        right.bar(xs, [100 * (v or 0) for v in values], width, label=label, hatch="//" if position == "instruction" else None)
+        right.bar(xs, [100 * (r.value or 0) for r in rates], width, label=label, hatch="//" if position == "instruction" else None,
+                  yerr=error_bars(rates), error_kw={"elinewidth": 0.8, "capsize": 2, "ecolor": "0.3"})
     right.set_xticks(range(len(KINDS)), KINDS)
     right.set_ylim(0, 118)
     right.set_yticks(range(0, 101, 20))

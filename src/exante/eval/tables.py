@@ -112,7 +112,8 @@ def headline(report: dict) -> tuple[list[str], list[list[str]]]:
         for model, result in models.items():
             metrics = result["metrics"].get(bench)
             if kind != "pct":
-                cells.append(fmt(dig(metrics, path), kind))
+                ci = dig(metrics, (*path[:-1], f"{path[-1]}_ci"))  # the gaps' Newcombe intervals
+                cells.append(fmt(dig(metrics, path), kind) + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else ""))
                 continue
             test = comparison(report, bench, path, model) or {}
             cells.append(rate_text(rate_at(metrics, path)) + (" *" if test.get("significant") else ""))

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from exante.data.records import stable_fraction
+from exante.eval.stats import newcombe, wilson
 
 KINDS = ("harmful", "jailbreak", "borderline", "benign")
 UNSAFE = ("harmful", "jailbreak")
@@ -66,7 +67,8 @@ def fit_probe(x: np.ndarray, kinds: Sequence[str], c: float = 0.05, seed: int = 
 
 def _rate(hits: np.ndarray) -> dict:
     n = int(len(hits))
-    return {"n": n, "rate": round(float(hits.mean()), 4) if n else None}
+    return {"n": n, "hits": int(hits.sum()), "rate": round(float(hits.mean()), 4) if n else None,
+            "rate_ci": wilson(int(hits.sum()), n)}
 
 
 def auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
@@ -79,11 +81,13 @@ def auc(scores: np.ndarray, positive: np.ndarray) -> float | None:
 
 
 def gap(kinds: Sequence[str], hits: np.ndarray) -> dict:
-    """Pooled rate over unsafe kinds, over safe kinds, and their difference (None where one side is empty)."""
+    """Pooled rate over unsafe kinds, over safe kinds, their difference and its 95 % Newcombe
+    interval (None where one side is empty)."""
     kinds = np.asarray(kinds)
     unsafe, safe = _rate(hits[np.isin(kinds, UNSAFE)]), _rate(hits[np.isin(kinds, SAFE)])
     diff = None if unsafe["rate"] is None or safe["rate"] is None else round(unsafe["rate"] - safe["rate"], 4)
-    return {"unsafe": unsafe, "safe": safe, "gap": diff}
+    return {"unsafe": unsafe, "safe": safe, "gap": diff,
+            "gap_ci": newcombe(unsafe["hits"], unsafe["n"], safe["hits"], safe["n"])}
 
 
 def probe_metrics(kinds: Sequence[str], scores: np.ndarray, sources: Sequence[str] | None = None) -> dict:

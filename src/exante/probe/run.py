@@ -27,7 +27,7 @@ from exante.io import atomic_write_bytes, atomic_write_json, atomic_write_text, 
 from exante.paths import cache_dir
 from exante.probe.config import ProbeConfig
 from exante.probe.features import POSITIONS, FeatureExtractor
-from exante.probe.fit import KINDS, fit_probe, gap, labels, probe_metrics, train_sample
+from exante.probe.fit import KINDS, _rate, fit_probe, gap, labels, probe_metrics, train_sample
 
 log = logging.getLogger(__name__)
 
@@ -76,21 +76,21 @@ def behavioural_gap(samples: list[dict], scores: dict[str, dict[str, float]] | N
     refused = np.array([bool(s["refused"]) for s in samples], dtype=bool)
     pooled = gap(kinds, refused)
     result = {"n": len(samples),
-              "by_kind": {k: {"n": int(n), "refused": round(float(refused[np.array(kinds) == k].mean()), 4)}
-                          for k in KINDS if (n := kinds.count(k))},
+              "by_kind": {k: _named(_rate(refused[np.array(kinds) == k]), "refused") for k in KINDS if k in kinds},
               "unsafe": _named(pooled["unsafe"], "refused"), "safe": _named(pooled["safe"], "refused"),
-              "gap": pooled["gap"]}
+              "gap": pooled["gap"], "gap_ci": pooled["gap_ci"]}
     if scores:
         result["probe_on_these_prompts"] = {}
         for position, by_id in scores.items():
             same = [(s["kind"], by_id[s["id"]]) for s in samples if s.get("id") in by_id]
             flagged = np.array([score > 0 for _, score in same], dtype=bool)
-            result["probe_on_these_prompts"][position] = {"n": len(same), "gap": gap([k for k, _ in same], flagged)["gap"]}
+            same_gap = gap([k for k, _ in same], flagged)
+            result["probe_on_these_prompts"][position] = {"n": len(same), "gap": same_gap["gap"], "gap_ci": same_gap["gap_ci"]}
     return result
 
 
 def _named(rate: dict, name: str) -> dict:
-    return {"n": rate["n"], name: rate["rate"]}
+    return {"n": rate["n"], name: rate["rate"], f"{name}_ci": rate["rate_ci"]}
 
 
 def _rename_rates(metrics: dict) -> dict:
@@ -151,11 +151,25 @@ def write_outputs(report: dict, out: Path) -> None:
     atomic_write_bytes(out / "probe.png", probe_gaps({m: r for m, r in report["models"].items()}))
 
 
-def _fmt(value, style: str = "signed") -> str:
-    """``pct`` 92.9%, ``signed`` +0.94 (gaps), ``plain`` 0.98 (AUCs); – for no value."""
+def _fmt(value, style: str = "signed", ci: list[float] | None = None) -> str:
+    """``pct`` 92.9% [88.1, 95.8], ``signed`` +0.94 [+0.90, +0.96] (gaps), ``plain`` 0.98 (AUCs);
+    – for no value; the 95 % interval where one is given."""
     if value is None:
         return "–"
-    return f"{100 * value:.1f}%" if style == "pct" else f"{value:+.2f}" if style == "signed" else f"{value:.2f}"
+    if style == "pct":
+        return f"{100 * value:.1f}%" + (f" [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else "")
+    if style == "signed":
+        return f"{value:+.2f}" + (f" [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else "")
+    return f"{value:.2f}"
+
+
+def _rate_cell(value: dict | None, name: str) -> str:
+    return f"{_fmt(value[name], 'pct', value.get(f'{name}_ci'))} (n={value['n']})" if value else "–"
+
+
+def _gap_cell(holder: dict | None) -> str:
+    holder = holder or {}
+    return _fmt(holder.get("gap"), ci=holder.get("gap_ci"))
 
 
 def probe_rows(models: dict[str, dict]) -> tuple[list[str], list[list[str]]]:
@@ -164,26 +178,21 @@ def probe_rows(models: dict[str, dict]) -> tuple[list[str], list[list[str]]]:
     for position in POSITIONS:
         where = "end of instruction" if position == "instruction" else "generation point"
         for kind in KINDS:
-            cells = []
-            for r in models.values():
-                value = r["positions"][position]["by_kind"].get(kind)
-                cells.append(f"{_fmt(value['flagged'], 'pct')} (n={value['n']})" if value else "–")
-            rows.append([f"{where}: {kind} flagged unsafe", *cells])
-        rows.append([f"{where}: probe gap (unsafe − safe flagged)", *(_fmt(r["positions"][position]["gap"]) for r in models.values())])
+            rows.append([f"{where}: {kind} flagged unsafe",
+                         *(_rate_cell(r["positions"][position]["by_kind"].get(kind), "flagged") for r in models.values())])
+        rows.append([f"{where}: probe gap (unsafe − safe flagged)", *(_gap_cell(r["positions"][position]) for r in models.values())])
         for key, name in (("auc_unsafe_vs_safe", "AUC unsafe vs safe"), ("auc_harmful_vs_borderline", "AUC harmful vs borderline")):
             rows.append([f"{where}: {name}", *(_fmt(r["positions"][position][key], "plain") for r in models.values())])
     if any(r.get("behavioural") for r in models.values()):
         for kind in KINDS:
-            cells = []
-            for r in models.values():
-                value = (r.get("behavioural") or {}).get("by_kind", {}).get(kind)
-                cells.append(f"{_fmt(value['refused'], 'pct')} (n={value['n']})" if value else "–")
-            rows.append([f"behaviour: {kind} refused", *cells])
+            rows.append([f"behaviour: {kind} refused",
+                         *(_rate_cell((r.get("behavioural") or {}).get("by_kind", {}).get(kind), "refused")
+                           for r in models.values())])
         rows.append(["behaviour: refusal gap (unsafe − safe refused)",
-                     *(_fmt((r.get("behavioural") or {}).get("gap")) for r in models.values())])
+                     *(_gap_cell(r.get("behavioural")) for r in models.values())])
         for position in POSITIONS:
             rows.append([f"probe gap on the same prompts ({position})",
-                         *(_fmt(((r.get("behavioural") or {}).get("probe_on_these_prompts") or {}).get(position, {}).get("gap"))
+                         *(_gap_cell(((r.get("behavioural") or {}).get("probe_on_these_prompts") or {}).get(position))
                            for r in models.values())])
     return ["metric", *models], rows
 
@@ -219,7 +228,8 @@ def render_markdown(report: dict) -> str:
     parts += [f"- note: {note}" for note in report["notes"]]
     parts += ["", "## Can the model tell?", "", markdown_table(*probe_rows(models)), "",
               "Flagged = the probe says unsafe. Probe gap = share of unsafe (harmful + jailbreak) prompts flagged − "
-              "share of safe (borderline + benign) prompts flagged; refusal gap = the same with refusals.", "",
+              "share of safe (borderline + benign) prompts flagged; refusal gap = the same with refusals. "
+              "[lo, hi]: 95 % Wilson interval of a rate, Newcombe's interval of a gap.", "",
               "## Flagged unsafe by source", "", markdown_table(*source_rows(models)), "",
               "`contrast`: unsafe twins of the borderline types (harmful kind); `*-eval`: evaluation-only sources.", "",
               "## Cost", "", markdown_table(["cost", *models], [

@@ -23,11 +23,15 @@ STAGE_MODULES = [
     "exante.synth.cli",
     "exante.train.cli",
     "exante.pairs.cli",  # the preference data dpo trains on
+    "exante.iterate.cli",  # stage 3: on-policy rounds of sampling, reward, pairs and DPO
+    "exante.steps.cli",  # step-level PO: alternative next steps valued by roll-outs
     "exante.judge.cli",
     "exante.eval.cli",
     "exante.probe.cli",  # can the model tell? a probe on its hidden states
     "exante.serve.chat",
-    "exante.pipeline.cli",  # quickstart: the stages above, chained
+    "exante.serve.cli",  # the OpenAI-compatible server
+    "exante.pipeline.cli",  # quickstart and run RECIPE: the stages above, chained
+    "exante.compare.cli",  # one report across recipe runs
 ]
 
 

@@ -86,6 +86,7 @@ def _add_field_arg(group: argparse._ArgumentGroup, f: dataclasses.Field, hint: A
     help_text = f"{f.metadata.get('help', '')} (default: {default!r})".replace("%", "%%")
     if typing.get_origin(tp) is list:
         item = typing.get_args(tp)[0] if typing.get_args(tp) else str
+        item = item if item in (int, float, str) else yaml.safe_load  # a list of mappings: one YAML value each
         group.add_argument(flag, dest=f.name, nargs="+", action="extend", type=item, default=None, metavar=metavar,
                            help=help_text)
     elif tp is bool:

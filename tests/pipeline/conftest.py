@@ -1,8 +1,9 @@
-"""The scratch directory every quickstart test runs in."""
+"""The scratch directories the quickstart and recipe tests run in."""
 
 import pytest
 
 from quickstart_configs import write_configs
+from recipe_configs import write_recipes
 
 
 @pytest.fixture
@@ -11,3 +12,30 @@ def workdir(tmp_path, monkeypatch):
     write_configs(tmp_path)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def recipe_dir(tmp_path, monkeypatch):
+    """A scratch directory holding the tiny YAMLs and recipes/tiny.yaml, made the current directory."""
+    write_recipes(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def finished_recipe(tmp_path_factory):
+    """A directory in which `exante run tiny` ran in two parts: --until sft, then --from pairs.
+    Returns (directory, run.json's stages after the first part, after the second)."""
+    import json
+
+    from exante.cli import main
+
+    root = tmp_path_factory.mktemp("recipe")
+    write_recipes(root)
+    parts = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        for flags in (["--until", "sft"], ["--from", "pairs"]):
+            assert main(["run", "tiny", *flags]) == 0
+            parts.append({s["name"]: s for s in json.loads((root / "runs/tiny/run.json").read_text())["stages"]})
+    return root, parts[0], parts[1]

@@ -70,6 +70,9 @@ def build_judges(config: EvalConfig, cache_root: Path) -> Judges:
 
 def model_labels(specs: list[str]) -> list[str]:
     """Short unique column names: the spec's last path part, made unique with its parents."""
+    from exante.models.remote import RemoteSpec
+
+    specs = [f"openai:{r.model}" if (r := RemoteSpec.parse(s)) else s for s in specs]  # a served model: its name
     labels = [Path(s).name or s for s in specs]
     for i, spec in enumerate(specs):
         parts = Path(spec).parts

@@ -13,4 +13,6 @@ __getattr__, __all__ = lazy_exports(__name__, {
     "exante.models.dtype": ["resolve_dtype"],
     "exante.models.generation": ["GenerationBackend", "Generation", "HFBackend"],
     "exante.models.params": ["GenerationParams", "GenerationFields"],
+    "exante.models.remote": ["OpenAIBackend", "RemoteSpec", "backend_for"],
+    "exante.models.tokenizer": ["load_tokenizer"],
 })

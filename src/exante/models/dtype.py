@@ -100,13 +100,25 @@ def _read_verdicts(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _matmul_seconds(dtype: torch.dtype, size: int = 512, repeats: int = 3) -> float:
+def matmul_peak_flops(dtype: torch.dtype, device: str | torch.device = "cpu") -> float:
+    """FLOP/s of the best size³ matmul in ``dtype`` on ``device``: the peak MFU is measured against.
+
+    512³ saturates a few CPU cores; a GPU needs a larger product to reach its peak.
+    """
+    size = 4096 if torch.device(device).type == "cuda" else 512
+    return 2 * size**3 / _matmul_seconds(dtype, size, repeats=5, device=device)
+
+
+def _matmul_seconds(dtype: torch.dtype, size: int = 512, repeats: int = 3, device: str | torch.device = "cpu") -> float:
     """Best-of-``repeats`` time of one size³ matmul: the operation that dominates a forward pass."""
-    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+    a, b = (torch.randn(size, size, dtype=dtype, device=device) for _ in range(2))
+    synchronize = torch.cuda.synchronize if torch.device(device).type == "cuda" else (lambda: None)
     a @ b  # warm-up: first calls pay for kernel selection
     best = float("inf")
     for _ in range(repeats):
+        synchronize()
         start = time.perf_counter()
         a @ b
+        synchronize()
         best = min(best, time.perf_counter() - start)
     return best

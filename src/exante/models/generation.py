@@ -1,9 +1,12 @@
 """Text generation behind a small interface that other engines (e.g. vLLM) can implement.
 
 A request is a chat conversation (a list of ``{"role", "content"}`` messages, rendered with
-the model's chat template and an open assistant turn) or a raw prompt string.
+the model's chat template and an open assistant turn; a final assistant message is continued)
+or a raw prompt string.
 ``HFBackend`` runs a transformers model: left-padded batches sorted by prompt length,
-results in input order, stopping at the EOS ids of the model's generation config.
+results in input order, stopping at the EOS ids of the model's generation config. Repeats of
+one prompt in a batch (k samples per prompt) share one prefill of the prompt: its KV cache is
+computed once and copied to each of its rows before decoding.
 
 Token accounting: ``completion_tokens`` counts every token the model produced, including the
 EOS (or the token that completed a stop string); the text excludes the EOS and stop strings.
@@ -50,9 +53,10 @@ class GenerationBackend(Protocol):
 class HFBackend:
     """Generation with a transformers model (optionally PEFT-wrapped) on CPU or one GPU."""
 
-    def __init__(self, loaded: LoadedModel, *, progress: bool = True):
+    def __init__(self, loaded: LoadedModel, *, progress: bool = True, share_prompts: bool = True):
         self.loaded = loaded
         self.progress = progress
+        self.share_prompts = share_prompts
         tokenizer, config = loaded.tokenizer, loaded.model.generation_config
         eos = config.eos_token_id if config.eos_token_id is not None else tokenizer.eos_token_id
         self.eos_ids = [eos] if isinstance(eos, int) else list(eos)
@@ -63,7 +67,7 @@ class HFBackend:
         check_generation("generation", params)
         prompts = [self.encode(r) for r in requests]
         keys = _sample_keys(requests, params.seed)
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        order = sorted(range(len(prompts)), key=lambda i: (len(prompts[i]), prompts[i]))  # repeats side by side
         batches = [order[i : i + params.batch_size] for i in range(0, len(order), params.batch_size)]
         results: list[Generation | None] = [None] * len(prompts)
         with tqdm(total=len(prompts), desc="generating", unit="prompt", disable=not self.progress or len(batches) < 2) as bar:
@@ -75,12 +79,11 @@ class HFBackend:
         return results  # type: ignore[return-value]
 
     def encode(self, request: Request) -> list[int]:
-        """Prompt token ids: chat template with an open assistant turn, or the raw string."""
+        """Prompt token ids: chat template with an open assistant turn (``open_turn_text``), or the raw string."""
         tokenizer = self.loaded.tokenizer
         if isinstance(request, str):
             return tokenizer(request, add_special_tokens=True)["input_ids"]
-        text = tokenizer.apply_chat_template(list(request), add_generation_prompt=True, tokenize=False)
-        return tokenizer(text, add_special_tokens=False)["input_ids"]
+        return tokenizer(open_turn_text(tokenizer, request), add_special_tokens=False)["input_ids"]
 
     def _generate_batch(self, prompts: list[list[int]], keys: list[int], params: GenerationParams) -> list[Generation]:
         from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
@@ -95,14 +98,36 @@ class HFBackend:
                                   repetition_penalty=params.repetition_penalty)
         with torch.inference_mode():
             tracker = FinishTracker(self.eos_ids, params.stop, tokenizer, width)  # its clock starts here
+            cache = self._shared_prefill(batch, prompts) if self.share_prompts else None
             output = model.generate(
-                **batch, generation_config=config,
+                **batch, generation_config=config, past_key_values=cache,
                 logits_processor=LogitsProcessorList(processors),
                 stopping_criteria=StoppingCriteriaList([tracker]),
             )
         end = time.perf_counter()
         return [self._result(row, len(prompt), tracker, r, end, params)
                 for r, (row, prompt) in enumerate(zip(output[:, width:].tolist(), prompts))]
+
+    def _shared_prefill(self, batch, prompts: list[list[int]]):
+        """The KV cache of all but the last prompt token, computed once per distinct prompt and
+        copied to each row; None when every prompt is distinct. ``generate`` then runs only the
+        last token (documented prefix caching): the logits that start decoding come from it.
+        """
+        from transformers import DynamicCache
+
+        firsts: dict[tuple[int, ...], int] = {}
+        source = [firsts.setdefault(tuple(p), len(firsts)) for p in prompts]  # row → its distinct prompt
+        width = batch["input_ids"].shape[1]
+        if len(firsts) == len(prompts) or width < 2:
+            return None
+        rows = torch.tensor([source.index(u) for u in range(len(firsts))], device=batch["input_ids"].device)
+        mask = batch["attention_mask"][rows, :-1]
+        positions = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 0)  # as generate derives them
+        cache = DynamicCache(config=self.loaded.model.config)
+        self.loaded.model(input_ids=batch["input_ids"][rows, :-1], attention_mask=mask, position_ids=positions,
+                          past_key_values=cache, use_cache=True, logits_to_keep=1)
+        cache.reorder_cache(torch.tensor(source, device=rows.device))
+        return cache
 
     def _result(self, row: list[int], prompt_tokens: int, tracker: FinishTracker, r: int, end: float,
                 params: GenerationParams) -> Generation:
@@ -120,6 +145,20 @@ class HFBackend:
             latency_s=latency,
             tokens_per_s=count / latency if latency > 0 else 0.0,
         )
+
+
+def open_turn_text(tokenizer, messages: Sequence[Message]) -> str:
+    """The chat template's text of ``messages`` ending in an open assistant turn.
+
+    A final assistant message is continued, not closed: its content follows the generation
+    prompt with no end-of-turn token, so the model goes on from a trace prefix (step-level PO).
+    Rendered as generation prompt + content (not ``continue_final_message``): the text is then
+    what the model had before it when it wrote the prefix itself, whatever a template does to
+    finished assistant messages (some trim whitespace or drop reasoning).
+    """
+    messages = list(messages)
+    prefix = messages.pop()["content"] if messages and messages[-1]["role"] == "assistant" else ""
+    return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False) + prefix
 
 
 def _cut_at_stop(text: str, stops: Sequence[str]) -> str:

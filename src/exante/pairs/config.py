@@ -11,6 +11,7 @@ from pathlib import Path
 from exante.config import field
 from exante.errors import ExanteError
 from exante.models.params import GenerationFields
+from exante.pairs.include import check_includes
 from exante.train.records import OBJECTIVES
 
 # How a rejected response is obtained, per objective (docs/pairs.md). ``sampled``: the policy's
@@ -53,6 +54,10 @@ class PairsConfig(GenerationFields):
     min_length_ratio: float = field(1.3, help="efficiency: rejected reasoning tokens ≥ this × chosen reasoning tokens")
     tokenizer: str = field("smollm2-135m-instruct", help="tokenizer for token counts (built-in name, local dir or hub id)")
     salt: str = field("exante-pairs-v1", help="salt of the hash-based choices (order, wording, which flaw)")
+    include: list[dict] = field([], help="pairs of earlier runs written after this run's own, each {file: PATH, "
+                                "objectives: [...] (unset: all), origins: [sampled, constructed] (unset: both), "
+                                "new_prompts: true (only prompts no pair before it has)}; with objectives: [] "
+                                "the run only merges (docs/pairs.md)")
 
     def __post_init__(self) -> None:
         unknown = [o for o in [*self.objectives, *self.max_pairs, *self.pairs_per_prompt] if o not in OBJECTIVES]
@@ -69,6 +74,7 @@ class PairsConfig(GenerationFields):
             if wrong:
                 raise ExanteError(f"PairsConfig: field '{objective}_rejections': unknown {wrong[0]!r}; "
                                   f"expected some of {', '.join(STRATEGIES[objective])}")
+        check_includes(self.include)
         super().__post_init__()
         if self.samples_per_prompt < 1:
             raise ExanteError(f"PairsConfig: field 'samples_per_prompt' must be ≥ 1, got {self.samples_per_prompt}")
@@ -80,7 +86,8 @@ class PairsConfig(GenerationFields):
 
     def fingerprint(self) -> str:
         """Identifies what this config makes; a resumed run must have the same fingerprint."""
-        made = {k: v for k, v in dataclasses.asdict(self).items() if k not in _RUN_ONLY}
+        # the journal holds this run's own pairs; included ones are read anew each time
+        made = {k: v for k, v in dataclasses.asdict(self).items() if k not in _RUN_ONLY and k != "include"}
         # the inputs' content too: a re-synthesized data set must not be mixed with pairs of the old one
         made["inputs"] = [_file_digest(p) for p in (self.sft, self.long) if p]
         return hashlib.sha256(json.dumps(made, sort_keys=True).encode()).hexdigest()[:16]

@@ -135,22 +135,14 @@ class PolicySampler:
     @property
     def backend(self):
         if self._backend is None:
-            from exante.models import HFBackend, load_model
+            from exante.models.remote import backend_for  # openai:MODEL@URL samples through a server
 
-            self._backend = HFBackend(self._loaded or load_model(self.config.sample_from), progress=False)
+            self._backend = backend_for(self.config.sample_from, loaded=self._loaded)
         return self._backend
 
 
 def load_tokenizer(spec: str):
     """A tokenizer without the model's weights: built-in names read the cached one."""
-    from exante.models.builtin import BUILTIN_MODELS, DEFAULT_MODEL, builtin_tokenizer
-    from exante.models.loading import TINY
+    from exante.models.tokenizer import load_tokenizer as load
 
-    if spec in BUILTIN_MODELS or spec == TINY:
-        return builtin_tokenizer(DEFAULT_MODEL if spec == TINY else spec)
-    from transformers import AutoTokenizer
-
-    try:
-        return AutoTokenizer.from_pretrained(spec)
-    except OSError as exc:
-        raise ExanteError(f"PairsConfig: cannot load tokenizer {spec!r} ({exc})") from None
+    return load(spec, "PairsConfig")

@@ -29,6 +29,7 @@ from exante.synth.journal import Journal
 from exante.synth.mix import interleave
 from exante.pairs.checks import ELIGIBLE_KINDS, Judging, Tokens
 from exante.pairs.config import PairsConfig
+from exante.pairs.include import merge, read_included
 from exante.pairs.inputs import Composer, Item, PolicySampler, extra_items, load_tokenizer, read_sft
 from exante.pairs.make import PairMaker, entry_id
 
@@ -39,6 +40,7 @@ CHUNK = 32  # prompts per step: sampling and judging are batched within a chunk
 def run_pairs(config: PairsConfig, *, progress: bool = True, policy=None) -> dict:
     """Run (or resume) pair building; ``policy`` (a LoadedModel) replaces loading ``config.sample_from``."""
     start = time.perf_counter()
+    included = read_included(config.include)  # a missing or broken file fails before any pair is made
     rulebook = load_rulebook(config.rules)
     items = read_sft(config.sft, config.splits)
     long_traces = {i.id: i.chosen for i in read_sft(config.long)} if config.long else {}
@@ -55,9 +57,11 @@ def run_pairs(config: PairsConfig, *, progress: bool = True, policy=None) -> dic
     for objective, planned in plans.items():
         _run_objective(objective, planned, journal, maker, config, progress)
     pairs, dropped, used = assemble(plans, journal, config)
+    pairs, taken = merge(pairs, config.include, included)
     write_jsonl(out / "pairs.jsonl", pairs)
     write_jsonl(out / "rejected.jsonl", dropped)
     stats = build_stats(plans, used, pairs, dropped, config)
+    stats["included"] = taken
     stats["seconds"] = round(time.perf_counter() - start, 1)
     stats["samples_generated_this_run"] = sampler.generated if sampler else 0
     atomic_write_json(out / "stats.json", stats)

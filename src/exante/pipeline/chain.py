@@ -13,16 +13,12 @@ from typing import Any
 
 from exante.config import load_config
 from exante.errors import ExanteError
-from exante.pipeline.config import QuickstartConfig, round_stage, stage_kind, stage_round
+from exante.pipeline.config import STAGES, QuickstartConfig, round_stage, stage_kind, stage_round
+from exante.pipeline.registry import STAGE_TYPES
 
 
 def config_classes() -> dict[str, type]:
-    from exante.eval.config import EvalConfig
-    from exante.synth.config import SynthConfig
-    from exante.train.config import DPOConfig, SFTConfig
-    from exante.pairs.config import PairsConfig
-
-    return {"synth": SynthConfig, "sft": SFTConfig, "pairs": PairsConfig, "dpo": DPOConfig, "eval": EvalConfig}
+    return {kind: STAGE_TYPES[kind].config_class(kind) for kind in STAGES}
 
 
 def base_model(configs: dict[str, Any]) -> str:
@@ -97,7 +93,7 @@ def load_stage_configs(qc: QuickstartConfig) -> dict[str, Any]:
 
 def stage_dir(stage: str, config: Any) -> Path:
     """The directory a stage writes to."""
-    return Path(config.output_dir if stage_kind(stage) in ("sft", "dpo") else config.out)
+    return Path(getattr(config, STAGE_TYPES[stage_kind(stage)].output_field))
 
 
 def same_path(a: str | None, b: str | Path) -> bool:

@@ -10,7 +10,6 @@ Wall times go to ``<out>/quickstart.json``, written atomically after every stage
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import json
 import logging
 import time
@@ -22,15 +21,12 @@ from exante.errors import ExanteError
 from exante.io import atomic_write_json, atomic_write_text
 from exante.pipeline.chain import check_chain, given_overrides, load_stage_configs
 from exante.pipeline.config import QuickstartConfig, round_stage, stage_kind, stage_round
+from exante.pipeline.registry import STAGE_TYPES
 from exante.pipeline.status import Status, output_path, stage_status
 from exante.pipeline.summary import render_summary
 
 log = logging.getLogger(__name__)
 
-# Imported only when the stage runs: `exante --help` must not pay for torch.
-ENTRY_POINTS = {"synth": "exante.synth.pipeline:run_synth", "sft": "exante.train.sft:run_sft",
-                "pairs": "exante.pairs.run:run_pairs", "dpo": "exante.train.dpo:run_dpo",
-                "eval": "exante.eval.run:run_eval"}
 TRAINED = ("sft", "dpo")  # their finished outputs are never redone by the pipeline (hours of work)
 
 
@@ -84,10 +80,10 @@ def plan(qc: QuickstartConfig, configs: dict[str, Any]) -> dict[str, str]:
 
 def run_stage(stage: str, config: Any, resume: bool) -> None:
     """The stage's own entry point, as its command calls it; ``resume`` continues a trainer's checkpoint."""
-    module, function = ENTRY_POINTS[stage_kind(stage)].split(":")
-    if stage_kind(stage) in TRAINED:
+    kind = stage_kind(stage)
+    if kind in TRAINED:
         config = dataclasses.replace(config, resume=resume)
-    getattr(importlib.import_module(module), function)(config)
+    STAGE_TYPES[kind].run_function(kind)(config)
 
 
 def load_state(path: Path) -> dict:

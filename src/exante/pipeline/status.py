@@ -23,11 +23,9 @@ from typing import Any
 from exante.errors import ExanteError
 from exante.pipeline.chain import config_changes, stage_dir
 from exante.pipeline.config import stage_kind
+from exante.pipeline.registry import TRAIN_RUN_ONLY
 
 log = logging.getLogger(__name__)
-
-# Fields that do not change the trained model: a run may resume or be reused with other values.
-TRAIN_RUN_ONLY = {"resume", "report_to", "logging_steps", "save_steps", "save_total_limit"}
 
 
 @dataclass(frozen=True)

@@ -33,12 +33,12 @@ def role(column: int) -> str:
     return ("base", "SFT", "DPO")[column] if column < 3 else f"DPO round {column - 1}"
 
 
-def metrics_table(report: dict, models: list[str]) -> str:
+def metrics_table(report: dict, roles: dict[str, str]) -> str:
+    """The headline rows of QUICKSTART_METRICS, a column per model headed ``role (spec)`` (roles: spec → role)."""
     # headline() makes one row per HEADLINE entry whose benchmark ran, in HEADLINE's order
     entries = [entry for entry in HEADLINE if entry[1] in report["benches"]]
     _, rows = headline(report)
     kept = [row for (_, bench, path, _), row in zip(entries, rows) if (bench, path) in QUICKSTART_METRICS]
-    roles = {model: role(i) for i, model in enumerate(models)}
     header = ["metric", *(f"{roles.get(e['spec'], label)} ({e['spec']})" for label, e in report["models"].items())]
     return markdown_table(header, kept)
 
@@ -97,20 +97,24 @@ def commands(qc: QuickstartConfig, configs: dict[str, Any]) -> list[str]:
     return lines
 
 
+def report_section(report_file: Path, roles: dict[str, str]) -> list[str]:
+    """The eval report's headline table with its notes and where the full report is (Markdown lines)."""
+    if not report_file.exists():
+        return [f"No evaluation report yet (`{report_file}`): the eval stage has not run.", ""]
+    report = json.loads(report_file.read_text(encoding="utf-8"))
+    prompts = ", ".join(f"{bench} {n}" for bench, n in report["settings"]["prompts"].items())
+    return [f"`exante eval` suite {report['suite']} on held-out test prompts ({prompts}), "
+            f"report of {report['created']}.", "",
+            metrics_table(report, roles), "",
+            *markdown_notes(report),
+            f"Every metric, breakdowns by category and attack, and a browser of every answer: "
+            f"`{report_file.with_suffix('.md')}` and `{report_file.with_suffix('.html')}`.", ""]
+
+
 def render_summary(qc: QuickstartConfig, configs: dict[str, Any], state: dict) -> str:
     report_file = Path(configs["eval"].out) / "report.json"
-    parts = ["# exante quickstart: before and after alignment", ""]
-    if report_file.exists():
-        report = json.loads(report_file.read_text(encoding="utf-8"))
-        prompts = ", ".join(f"{bench} {n}" for bench, n in report["settings"]["prompts"].items())
-        parts += [f"`exante eval` suite {report['suite']} on held-out test prompts ({prompts}), "
-                  f"report of {report['created']}.", "",
-                  metrics_table(report, evaluated_models(configs)), "",
-                  *markdown_notes(report),
-                  f"Every metric, breakdowns by category and attack, and a browser of every answer: "
-                  f"`{report_file.with_suffix('.md')}` and `{report_file.with_suffix('.html')}`.", ""]
-    else:
-        parts += [f"No evaluation report yet (`{report_file}`): the eval stage has not run.", ""]
+    parts = ["# exante quickstart: before and after alignment", "",
+             *report_section(report_file, {m: role(i) for i, m in enumerate(evaluated_models(configs))})]
     table, borrowed = stages_table(qc, configs, state)
     parts += ["## Stages", "", table, ""]
     if borrowed:

@@ -1,4 +1,4 @@
-"""``exante sft`` and ``exante dpo``: thin entry points over ``run_sft`` and ``run_dpo``."""
+"""``exante sft``, ``exante dpo`` and ``exante grpo``: thin entry points over ``run_sft``, ``run_dpo`` and ``run_grpo``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 from exante.cli_util import add_config_command
 from exante.config import config_from_args
 from exante.train.config import DPOConfig, SFTConfig
+from exante.train.grpo_config import GRPOStageConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,6 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Train on safety / usefulness / efficiency preference pairs with a loss from the "
         "registry (docs/train.md). Flags override the YAML given with --config.",
     )
+    add_config_command(
+        subparsers, "grpo", GRPOStageConfig, _grpo,
+        help="on-policy: TRL's GRPOTrainer with exante's safety reward (refusal, harm, trace, rules, length)",
+        description="Sample completions for train-split prompts and learn from exante's reward functions "
+        "(docs/rewards.md). Flags override the YAML given with --config.",
+    )
 
 
 def _sft(args: argparse.Namespace) -> int:
@@ -35,4 +42,11 @@ def _dpo(args: argparse.Namespace) -> int:
     from exante.train.dpo import run_dpo
 
     run_dpo(config_from_args(DPOConfig, args))
+    return 0
+
+
+def _grpo(args: argparse.Namespace) -> int:
+    from exante.train.grpo import run_grpo
+
+    run_grpo(config_from_args(GRPOStageConfig, args))
     return 0

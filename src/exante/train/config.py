@@ -60,7 +60,10 @@ class DPOConfig(TrainConfig):
     learning_rate: float = field(5e-6, help="peak learning rate (AdamW)")
     epochs: float = field(1.0, help="passes over the training pairs")
     batch_size: int = field(4, help="pairs per device per micro-batch")
-    eval_batch_size: int = field(4, help="pairs per batch for dev evaluation and reference log-probs")
+    eval_batch_size: int = field(4, help="pairs per batch for dev evaluation")
+    reference_batch_size: int = field(16, help="pairs per batch when precomputing reference log-probs (no autograd)")
+    share_prefix: bool = field(True, help="score chosen and rejected in one row that computes their shared prompt "
+                                          "(and common first response tokens) once")
     loss: str = field("sigmoid", help="preference loss: sigmoid (DPO), ipo, rdpo, simpo, ld")
     beta: float = field(0.1, help="β: strength of the preference (inverse KL weight; SimPO's reward scale)")
     rdpo_alpha: float = field(0.01, help="R-DPO α: weight of the length difference |y_w| − |y_l| in the logit")

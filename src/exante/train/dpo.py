@@ -1,6 +1,7 @@
 """``exante dpo``: multi-objective preference optimisation with a loss from ``losses.LOSSES``.
 
-One step: score the batch's chosen and rejected rows with ``sequence_logprobs``, take the
+One step: score the batch's chosen and rejected responses with ``reference.score_pairs`` (two
+rows per pair, or with ``share_prefix`` one row that computes their shared prefix once), take the
 reference log-probs (precomputed in the batch, or the same model with its LoRA adapters
 disabled, or none for SimPO), apply the loss, weight each pair by its objective's weight and
 average. Reward margins and accuracies are logged overall and per objective.
@@ -17,10 +18,9 @@ from datasets import Dataset
 from exante.errors import ExanteError
 from exante.train.config import DPOConfig
 from exante.train.encode import Encoder, PairCollator
-from exante.train.logprobs import sequence_logprobs
 from exante.train.losses import REFERENCE_FREE, LossOutput, LossParams, PairLogps, get_loss, preference_loss
 from exante.train.records import OBJECTIVES, check_pair, load_records
-from exante.train.reference import attach_reference, default_reference_file, pair_summary
+from exante.train.reference import attach_reference, default_reference_file, score_pairs
 from exante.train.trainer import ExanteTrainer, prepare_model, run, use_bf16_autocast
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class PreferenceTrainer(ExanteTrainer):
         self.loss_name, self.params, self.nll_weight, self.reference = loss, params, nll_weight, reference
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        policy = pair_summary(sequence_logprobs(model, inputs), inputs["labels"])
+        policy = score_pairs(model, inputs)
         out = preference_loss(self.loss_name, pair_logps(policy, self.reference_logps(model, inputs)),
                               self.params, self.nll_weight)
         self.record_pairs(out, policy, inputs["objective"])
@@ -64,7 +64,7 @@ class PreferenceTrainer(ExanteTrainer):
             return {name: inputs[f"ref_{name}"] for name in ("chosen", "rejected", "chosen_shared", "rejected_shared")}
         if self.reference == "adapter":
             with torch.no_grad(), self.accelerator.unwrap_model(model).disable_adapter():
-                return pair_summary(sequence_logprobs(model, inputs), inputs["labels"])
+                return score_pairs(model, inputs)
         return None
 
     def record_pairs(self, out: LossOutput, policy: dict[str, torch.Tensor], objective: torch.Tensor) -> None:
@@ -76,10 +76,10 @@ class PreferenceTrainer(ExanteTrainer):
         self.record("logps/chosen", policy["chosen"])
         self.record("logps/rejected", policy["rejected"])
         for index, name in enumerate(OBJECTIVES):
+            # the other objectives' pairs as NaN: record gathers equal shapes from every process
             mask = objective == index
-            # gather_for_metrics needs the same call on every process, so record even when empty
-            self.record(f"rewards/margins/{name}", margins[mask])
-            self.record(f"rewards/accuracies/{name}", (margins[mask] > 0).float())
+            self.record(f"rewards/margins/{name}", margins.where(mask, torch.nan))
+            self.record(f"rewards/accuracies/{name}", (margins > 0).float().where(mask, torch.nan))
 
 
 def pair_datasets(cfg: DPOConfig, tokenizer) -> tuple[list[dict], list[dict], dict]:
@@ -96,8 +96,6 @@ def pair_datasets(cfg: DPOConfig, tokenizer) -> tuple[list[dict], list[dict], di
 
 def precompute_reference(cfg: DPOConfig, model, collator, examples: list[dict]) -> Path:
     """Attach stored (or freshly computed) reference log-probs; the policy scores itself before training."""
-    from accelerate import PartialState
-
     reference = model
     if cfg.reference_model is not None:
         reference, _ = prepare_model(DPOConfig(model=cfg.reference_model, precision=cfg.precision))
@@ -106,8 +104,8 @@ def precompute_reference(cfg: DPOConfig, model, collator, examples: list[dict]) 
     bf16 = use_bf16_autocast(cfg.precision)
     autocast = torch.autocast(reference.device.type, dtype=torch.bfloat16, enabled=bf16)
     path = Path(cfg.reference_file) if cfg.reference_file else default_reference_file(cfg.train_file, reference, bf16)
-    with PartialState().main_process_first(), autocast:  # the main process writes the file, the others read it
-        attach_reference(examples, reference, collator, path, cfg.eval_batch_size)
+    with autocast:  # under accelerate launch the processes share the scoring out
+        attach_reference(examples, reference, collator, path, cfg.reference_batch_size)
     return path
 
 
@@ -117,7 +115,7 @@ def run_dpo(cfg: DPOConfig) -> dict:
         raise ExanteError(f"ld_alpha is {cfg.ld_alpha}; expected a value in [0, 1]")
     model, tokenizer = prepare_model(cfg)
     train, dev, counts = pair_datasets(cfg, tokenizer)
-    collator = PairCollator(tokenizer.pad_token_id, cfg.objective_weights)
+    collator = PairCollator(tokenizer.pad_token_id, cfg.objective_weights, cfg.share_prefix)
     mode = reference_mode(cfg)
     if mode == "precomputed":
         counts["reference_file"] = str(precompute_reference(cfg, model, collator, train + dev))

@@ -2,6 +2,9 @@
 
 The trained tokens are exactly those the chat template appends after the prompt rendered with
 ``add_generation_prompt=True``: the last assistant turn's content and its end-of-turn token(s).
+A step-level pair (``assistant_prefix`` set) trains only its next step: the prompt is the
+conversation plus the prefix in the open assistant turn (context, no loss), chosen/rejected are
+the tokens that continue it, with no end-of-turn (``models.generation.open_turn_text``).
 
 Truncation policy (``overlong``), applied per example with ``max_length`` counting prompt and
 response tokens:
@@ -22,6 +25,7 @@ from typing import Any
 import torch
 
 from exante.errors import ExanteError
+from exante.models.generation import open_turn_text
 from exante.train.records import OBJECTIVES
 
 log = logging.getLogger(__name__)
@@ -60,11 +64,21 @@ class Encoder:
     def split(self, prompt: list[dict], responses: list[list[dict]]) -> tuple[list[int], list[list[int]]]:
         """Prompt ids and, per response, the ids the template adds after the generation prompt."""
         prompt_ids = self._ids(prompt, add_generation_prompt=True)
-        fulls = [self._ids(prompt + response) for response in responses]
+        return self._cut(prompt_ids, [self._ids(prompt + response) for response in responses])
+
+    def continue_turn(self, prompt: list[dict], prefix: str, continuations: list[str]) -> tuple[list[int], list[list[int]]]:
+        """Prompt ids ending with ``prefix`` in the open assistant turn and, per continuation, the ids after them."""
+        opening = open_turn_text(self.tokenizer, [*prompt, {"role": "assistant", "content": prefix}])
+        return self._cut(self._text_ids(opening), [self._text_ids(opening + text) for text in continuations])
+
+    def _text_ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def _cut(self, prompt_ids: list[int], fulls: list[list[int]]) -> tuple[list[int], list[list[int]]]:
         cut = min(common_prefix_length(prompt_ids, full) for full in fulls)
         if cut < len(prompt_ids) and not self.counts["prefix_mismatch"]:
-            log.warning("the chat template renders the prompt differently inside the full conversation; "
-                        "training starts where they diverge (%d of %d prompt tokens kept)", cut, len(prompt_ids))
+            log.warning("the prompt's tokens differ inside the full sequence (chat template, or a token merged across "
+                        "the boundary); training starts where they diverge (%d of %d prompt tokens kept)", cut, len(prompt_ids))
         self.counts["prefix_mismatch"] += cut < len(prompt_ids)
         return prompt_ids[:cut], [full[cut:] for full in fulls]
 
@@ -96,7 +110,11 @@ class Encoder:
         return {"id": record["id"], "input_ids": ids, "prompt_length": len(prompt_ids), "length": len(ids)}
 
     def pair_example(self, record: dict) -> dict | None:
-        prompt_ids, (chosen, rejected) = self.split(record["prompt"], [record["chosen"], record["rejected"]])
+        if "assistant_prefix" in record:  # a step-level pair: chosen and rejected continue the prefix
+            prompt_ids, (chosen, rejected) = self.continue_turn(
+                record["prompt"], record["assistant_prefix"], [record[n][0]["content"] for n in ("chosen", "rejected")])
+        else:
+            prompt_ids, (chosen, rejected) = self.split(record["prompt"], [record["chosen"], record["rejected"]])
         fitted = self.fit(prompt_ids, {"chosen": chosen, "rejected": rejected}, where(record))
         if fitted is None:
             return None
@@ -142,19 +160,59 @@ class SFTCollator:
 
 
 REFERENCE_FIELDS = ("ref_chosen", "ref_rejected", "ref_chosen_shared", "ref_rejected_shared")
+# segment of each token in a shared-prefix row (``shared_prefix_rows``)
+SHARED, CHOSEN_TAIL, REJECTED_TAIL, PADDING = 0, 1, 2, 3
+
+
+def shared_prefix_rows(examples: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
+    """One row per pair: ``shared + chosen tail + [copy of shared's last token] + rejected tail``.
+
+    ``shared`` is the prompt plus the responses' common first tokens, so its activations are
+    computed once for both. The copy stands at shared's last position and restarts the rejected
+    branch: the standard shift-by-one then predicts the first rejected token from it, as the
+    chosen tail's first token is predicted from shared's last token. ``segment`` marks each
+    token's part (``shared_prefix.block_attention_mask`` turns it into the attention mask);
+    ``attention_mask`` marks real tokens, so the Trainer counts what the model processes.
+    """
+    width = max(len(e["prompt_ids"]) + len(e["chosen_ids"]) + len(e["rejected_ids"]) + 1 for e in examples)
+    batch = {"input_ids": torch.full((len(examples), width), pad_id, dtype=torch.long),
+             "labels": torch.full((len(examples), width), -100, dtype=torch.long),
+             "position_ids": torch.zeros(len(examples), width, dtype=torch.long),
+             "segment": torch.full((len(examples), width), PADDING, dtype=torch.long)}
+    for i, e in enumerate(examples):
+        common = common_prefix_length(e["chosen_ids"], e["rejected_ids"])
+        shared, n_prompt = e["prompt_ids"] + e["chosen_ids"][:common], len(e["prompt_ids"])
+        chosen_tail, rejected_tail = e["chosen_ids"][common:], e["rejected_ids"][common:]
+        ids = shared + chosen_tail + shared[-1:] + rejected_tail
+        positions = [*range(len(shared) + len(chosen_tail)), *range(len(shared) - 1, len(shared) + len(rejected_tail))]
+        segments = [SHARED] * len(shared) + [CHOSEN_TAIL] * len(chosen_tail) + [REJECTED_TAIL] * (1 + len(rejected_tail))
+        scored = [False] * n_prompt + [True] * (len(shared) - n_prompt + len(chosen_tail)) + [False] + [True] * len(rejected_tail)
+        batch["input_ids"][i, : len(ids)] = torch.tensor(ids)
+        batch["labels"][i, : len(ids)] = torch.where(torch.tensor(scored), torch.tensor(ids), -100)
+        batch["position_ids"][i, : len(ids)] = torch.tensor(positions)
+        batch["segment"][i, : len(ids)] = torch.tensor(segments)
+    batch["attention_mask"] = (batch["segment"] != PADDING).long()
+    return batch
 
 
 @dataclass
 class PairCollator:
-    """Rows ``[chosen_0 … chosen_{B−1}, rejected_0 … rejected_{B−1}]`` plus per-pair weights and objectives."""
+    """Rows ``[chosen_0 … chosen_{B−1}, rejected_0 … rejected_{B−1}]`` plus per-pair weights and objectives.
+
+    With ``share_prefix`` one row per pair instead (``shared_prefix_rows``).
+    """
 
     pad_id: int
     objective_weights: dict[str, float]
+    share_prefix: bool = False
 
     def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
-        rows = [(e["prompt_ids"] + e["chosen_ids"], len(e["prompt_ids"])) for e in examples]
-        rows += [(e["prompt_ids"] + e["rejected_ids"], len(e["prompt_ids"])) for e in examples]
-        batch = pad_rows(rows, self.pad_id)
+        if self.share_prefix:
+            batch = shared_prefix_rows(examples, self.pad_id)
+        else:
+            rows = [(e["prompt_ids"] + e["chosen_ids"], len(e["prompt_ids"])) for e in examples]
+            rows += [(e["prompt_ids"] + e["rejected_ids"], len(e["prompt_ids"])) for e in examples]
+            batch = pad_rows(rows, self.pad_id)
         batch["objective"] = torch.tensor([OBJECTIVES.index(e["objective"]) for e in examples])
         batch["weight"] = torch.tensor([float(self.objective_weights.get(e["objective"], 1.0)) for e in examples])
         for name in REFERENCE_FIELDS:

@@ -4,7 +4,9 @@ Schemas (docs/train.md):
 - SFT: ``{"id", "messages": [{"role", "content"}, ...], "split"?, "meta"?}``; the last message is
   the assistant turn that is trained on (the Ex-Ante trace).
 - Pairs (TRL's conversational preference format): ``{"id", "prompt": [messages], "chosen":
-  [assistant message], "rejected": [assistant message], "objective", "split"?, "meta"?}``.
+  [assistant message], "rejected": [assistant message], "objective", "split"?, "meta"?}``;
+  a step-level pair adds ``"assistant_prefix"``: the assistant turn's text before the step, which
+  chosen and rejected continue (docs/steps.md).
 Every problem raises ExanteError naming ``file:line`` and the field.
 """
 
@@ -70,6 +72,8 @@ def check_pair(record: dict, where: str) -> None:
             raise ExanteError(f"{where}: field {name!r} must hold exactly one assistant message")
     if record.get("objective") not in OBJECTIVES:
         raise ExanteError(f"{where}: field 'objective' is {record.get('objective')!r}; expected one of {', '.join(OBJECTIVES)}")
+    if "assistant_prefix" in record and not isinstance(record["assistant_prefix"], str):
+        raise ExanteError(f"{where}: field 'assistant_prefix' must be a string (the assistant turn before the step)")
 
 
 def load_split(path: str | Path, check, split: str | None) -> list[dict]:

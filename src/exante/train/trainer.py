@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -23,6 +24,7 @@ from exante.config import save_resolved
 from exante.errors import ExanteError
 from exante.io import append_jsonl, atomic_write_json, read_jsonl, write_jsonl
 from exante.train.config import TrainConfig
+from exante.train.mfu import MFULog
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +37,37 @@ def use_bf16_autocast(precision: str) -> bool:
 
     if precision not in PRECISIONS:
         raise ExanteError(f"precision is {precision!r}; expected one of {', '.join(PRECISIONS)}")
-    return precision == "bf16" or (precision == "auto" and resolve_dtype("auto") == torch.bfloat16)
+    bf16 = precision == "bf16" or (precision == "auto" and resolve_dtype("auto") == torch.bfloat16)
+    # accelerate launch passes its config's mixed_precision on, and the Trainer would autocast with
+    # it while our own forward passes (reference log-probs) follow `precision`
+    launched = os.environ.get("ACCELERATE_MIXED_PRECISION", "no")
+    if launched not in ("no", "bf16" if bf16 else "no"):
+        raise ExanteError(f"the accelerate config sets mixed_precision {launched!r}, but precision {precision!r} means "
+                          f"{'bf16' if bf16 else 'fp32'} here; set mixed_precision: 'no' in it and choose with --precision")
+    return bf16
+
+
+def process_state():
+    """This process's place among those ``accelerate launch`` started (a single process without it).
+
+    Set up before the model loads, as the Trainer sets it up later: each GPU rank then loads onto
+    its own GPU (not all onto GPU 0), and work before training (reference log-probs) can be
+    shared out. Like the Trainer's own, the other processes' loggers show warnings only.
+    """
+    from accelerate import PartialState
+    from accelerate.utils import parse_flag_from_env
+
+    state = PartialState(cpu=not torch.cuda.is_available() or parse_flag_from_env("ACCELERATE_USE_CPU"))
+    if not state.is_main_process:
+        logging.getLogger("exante").setLevel(logging.WARNING)
+    return state
 
 
 def prepare_model(cfg: TrainConfig):
     """(model ready to train, tokenizer): fp32 weights, optional LoRA, optional compiled layers."""
     from exante.models import load_model
 
+    process_state()
     loaded = load_model(cfg.model, dtype="fp32")
     model = loaded.model
     if hasattr(model, "merge_and_unload"):  # an adapter directory (e.g. a LoRA SFT output): train the merged model
@@ -115,9 +141,14 @@ class ExanteTrainer(Trainer):
         self._metrics: dict[str, dict[str, list[float]]] = {"train": defaultdict(list), "eval": defaultdict(list)}
 
     def record(self, name: str, values: torch.Tensor) -> None:
-        """Keep per-item ``values`` (gathered over processes) for the next log line."""
+        """Keep per-item ``values`` (gathered over processes) for the next log line; NaN marks no value.
+
+        Every process must call this with the same shape (the gather needs it), so a subset of a
+        batch is recorded as the whole batch with NaN outside the subset.
+        """
         mode = "train" if self.model.training else "eval"
-        self._metrics[mode][name].extend(self.accelerator.gather_for_metrics(values.detach().float()).tolist())
+        gathered = self.accelerator.gather_for_metrics(values.detach().float())
+        self._metrics[mode][name].extend(gathered[~gathered.isnan()].tolist())
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         mode = "eval" if any(k.startswith("eval_") for k in logs) else "train"
@@ -186,10 +217,14 @@ def run(cfg: TrainConfig, build: Callable[[TrainingArguments], ExanteTrainer], s
     """Train with the trainer ``build`` makes, save the final model and write ``summary.json``."""
     out = Path(cfg.output_dir)
     checkpoint = resume_point(cfg)
-    save_resolved(cfg, out / "config.yaml")
+    if process_state().is_main_process:
+        save_resolved(cfg, out / "config.yaml")
     trainer = build(training_arguments(cfg, has_dev=summary.get("dev_examples", 0) > 0))
+    mfu = MFULog(trainer.model)  # before JsonlLog, which then writes the mfu it adds
+    trainer.add_callback(mfu)
     trainer.add_callback(JsonlLog(out / "log.jsonl"))
     result = trainer.train(resume_from_checkpoint=checkpoint)
+    summary["mfu"] = round(mfu.overall(trainer.state), 5)  # of this session's training, before the save
     evals = [h for h in trainer.state.log_history if "eval_loss" in h]  # the Trainer also evaluates the last step
     if evals:
         summary["eval"] = evals[-1]
@@ -199,5 +234,6 @@ def run(cfg: TrainConfig, build: Callable[[TrainingArguments], ExanteTrainer], s
         summary["tokens_per_second"] = round(trainer.state.num_input_tokens_seen / result.metrics["train_runtime"], 1)
     if trainer.is_world_process_zero():
         atomic_write_json(out / "summary.json", summary)
-    log.info("trained %s: %s", out, {k: v for k, v in result.metrics.items() if "loss" in k or "per_second" in k})
+    log.info("trained %s: %s, MFU %.2f %%", out, {k: v for k, v in result.metrics.items() if "loss" in k or "per_second" in k},
+             100 * summary["mfu"])
     return summary

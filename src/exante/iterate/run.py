@@ -34,7 +34,7 @@ def run_iterate(cfg: IterateConfig, *, progress: bool = True) -> dict:
     """Run (or resume) the rounds; returns summary.json's content, or ``{"stopped_after": ...}``."""
     start = time.perf_counter()
     out = Path(cfg.output_dir)
-    check_run(cfg, out)
+    claim_run(out, cfg, "an iterate", RUN_ONLY)
     done = finished_summary(cfg, out)
     if done is not None:
         return done
@@ -128,20 +128,22 @@ def build_reward(cfg: IterateConfig):
     return reward, Tokens(tokenizer)
 
 
-def check_run(cfg: IterateConfig, out: Path) -> None:
-    """Refuse to continue a run in ``out`` made with a config that makes other rounds (unless overwrite)."""
+def claim_run(out: Path, cfg, stage: str, run_only: set[str]) -> None:
+    """Refuse to continue a ``stage`` run in ``out`` made with a config that makes other rounds
+    (unless ``cfg.overwrite``: then start over). ``run.json`` holds the config's fingerprint;
+    ``run_only`` fields (output folder, batch size, rounds, ...) may change between sessions."""
     run_file = out / "run.json"
-    current = {"fingerprint": cfg.fingerprint(), "config": dataclasses.asdict(cfg)}
+    current = {"fingerprint": cfg.fingerprint(), "config": json.loads(json.dumps(dataclasses.asdict(cfg)))}
     if run_file.exists():
         earlier = json.loads(run_file.read_text(encoding="utf-8"))
         if earlier.get("fingerprint") != current["fingerprint"]:
             if not cfg.overwrite:
                 changed = sorted(k for k, v in current["config"].items()
-                                 if k not in RUN_ONLY and earlier.get("config", {}).get(k) != v)
-                raise ExanteError(f"{out}: holds an iterate run made with a different config (changed: "
+                                 if k not in run_only and earlier.get("config", {}).get(k) != v)
+                raise ExanteError(f"{out}: holds {stage} run made with a different config (changed: "
                                   f"{', '.join(changed) or 'unknown'}); pass --overwrite true to start over, "
-                                  "or choose another output_dir")
-            shutil.rmtree(out)  # run.json marks the folder as an iterate run: nothing else is removed
+                                  "or choose another --output-dir")
+            shutil.rmtree(out)  # run.json marks the folder as this stage's run: nothing else is removed
     atomic_write_json(run_file, current)
 
 

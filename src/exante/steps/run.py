@@ -19,11 +19,9 @@ at once; nothing already journaled is lost by a failure later on.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 
@@ -31,7 +29,7 @@ from exante.config import save_resolved
 from exante.errors import ExanteError
 from exante.io import atomic_write_json, write_jsonl
 from exante.iterate.pool import PromptPool
-from exante.iterate.run import export_model
+from exante.iterate.run import claim_run, export_model
 from exante.iterate.sample import SampleJournal
 from exante.steps.config import RUN_ONLY, StepsConfig
 from exante.steps.explore import Explorer
@@ -45,7 +43,7 @@ def run_steps(config: StepsConfig, *, progress: bool = True) -> dict:
     start = time.perf_counter()
     out = Path(config.output_dir)
     check_inputs(config)
-    claim(out, config)
+    claim_run(out, config, "a steps", RUN_ONLY)
     save_resolved(config, out / "config.yaml")
     pool = PromptPool.build(config.mix, config.prompts_per_round, config.seed, config.sources,
                             tuple(config.answered_areas))
@@ -70,26 +68,6 @@ def check_inputs(config: StepsConfig) -> None:
 
     check_models([config.model])
     get_loss(config.loss)
-
-
-def claim(out: Path, config: StepsConfig) -> None:
-    """Refuse to resume a run made with a different config (unless ``overwrite``: then start over)."""
-    run_file = out / "run.json"
-    current = {"fingerprint": config.fingerprint(), "config": json.loads(json.dumps(dataclasses.asdict(config)))}
-    if run_file.exists():
-        earlier = json.loads(run_file.read_text(encoding="utf-8"))
-        if earlier.get("fingerprint") != current["fingerprint"]:
-            if not config.overwrite:
-                changed = sorted(k for k, v in current["config"].items()
-                                 if k not in RUN_ONLY and earlier.get("config", {}).get(k) != v)
-                raise ExanteError(f"{out}: holds a steps run made with a different config (changed: "
-                                  f"{', '.join(changed) or 'unknown'}); pass --overwrite true to start over, "
-                                  "or choose another --output-dir")
-            for folder in out.glob("round-*"):
-                shutil.rmtree(folder)
-            for name in ("stats.json", "summary.json"):
-                (out / name).unlink(missing_ok=True)
-    atomic_write_json(run_file, current)
 
 
 def run_round(config: StepsConfig, t: int, policy: str, records: list[dict], progress: bool) -> dict:

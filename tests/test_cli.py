@@ -7,7 +7,8 @@ import pytest
 
 from exante.cli import build_parser, main
 
-SUBCOMMANDS = ["rules", "data", "synth", "sft", "pairs", "dpo", "judge", "eval", "probe", "chat", "quickstart"]
+SUBCOMMANDS = ["rules", "data", "synth", "sft", "dpo", "grpo", "pairs", "iterate", "steps", "judge", "eval", "probe", "chat",
+               "serve", "quickstart", "run", "compare"]
 
 
 def test_top_level_help_lists_every_stage(capsys):

@@ -17,7 +17,8 @@ from exante.pipeline.registry import STAGE_TYPES, StageType
 from recipe_configs import tiny_stages, write_recipe
 
 REPO = Path(__file__).parents[2]
-SHIPPED = sorted(p.stem for p in (REPO / "recipes").glob("*.yaml"))
+RECIPES = REPO / "recipes"
+SHIPPED = sorted(p.relative_to(RECIPES).with_suffix("").as_posix() for p in RECIPES.rglob("*.yaml"))
 
 
 def run(capsys, *args):
@@ -140,6 +141,20 @@ def test_a_variant_adds_its_set_to_the_recipe_it_extends_and_the_command_line_co
     assert chain.dependents("sft") == ["dpo", "eval"]  # pairs reads synth only
 
 
+def test_a_recipe_in_a_subfolder_that_extends_with_stages_runs_them_after_its_parent_s_in_its_folder(recipe_dir):
+    write_recipe(recipe_dir, "experiments/chain", out="runs/shared")
+    (recipe_dir / "recipes/experiments/more.yaml").write_text(yaml.safe_dump({"extends": "chain", "stages": [
+        {"name": "dpo-b2", "type": "dpo", "config": "dpo.yaml",
+         "set": {"model": "${sft.output_dir}", "train_file": "${pairs.out}/pairs.jsonl", "beta": 0.2}},
+        {"name": "eval-b2", "type": "eval", "config": "eval.yaml", "set": {"models": ["${dpo-b2.output_dir}"]}}]}))
+    chain = load_chain(load_recipe("experiments/more"))
+    assert chain.recipe.names() == ["synth", "sft", "pairs", "dpo", "eval", "dpo-b2", "eval-b2"]
+    assert chain.configs["dpo-b2"].model == "runs/shared/sft" and chain.configs["dpo-b2"].beta == 0.2
+    assert chain.configs["eval-b2"].out == "runs/shared/eval-b2"  # the parent's folder: its stages are shared
+    with pytest.raises(ExanteError, match=r"recipes: experiments/chain, experiments/more, tiny"):
+        load_recipe("experiments/nosuch")
+
+
 def manifest_of(chain, stage: str, done: str) -> None:
     """The marks a finished stage leaves: its manifest (finished) and its completion file."""
     manifest = new_manifest(chain, stage, None, resume=False)
@@ -165,6 +180,21 @@ def test_a_finished_stage_is_skipped_until_a_field_that_makes_its_output_or_an_i
     assert stage_state(chain, "synth").action == "run"
 
 
+def test_a_pairs_stage_is_redone_when_a_file_it_includes_changes(recipe_dir):
+    stages = tiny_stages()
+    stages.insert(3, {"name": "merged", "type": "pairs", "config": "pairs.yaml", "set": {
+        "sft": "${synth.out}/sft.jsonl", "objectives": [], "include": [{"file": "${pairs.out}/pairs.jsonl"}]}})
+    stages[4]["set"]["train_file"] = "${merged.out}/pairs.jsonl"
+    write_recipe(recipe_dir, stages=stages)
+    chain = load_chain(load_recipe("tiny"))
+    (chain.out_dir("pairs")).mkdir(parents=True)
+    (chain.out_dir("pairs") / "pairs.jsonl").write_text('{"id": 1}\n')
+    manifest_of(chain, "merged", "stats.json")
+    assert stage_state(chain, "merged").action == "skip"
+    (chain.out_dir("pairs") / "pairs.jsonl").write_text('{"id": 2}\n')
+    assert stage_state(chain, "merged").why.endswith("changed since its last run: input include")
+
+
 def test_a_stage_without_its_completion_file_resumes(recipe_dir):
     chain = load_chain(load_recipe("tiny"))
     manifest_of(chain, "synth", "stats.json")
@@ -183,11 +213,14 @@ def test_every_shipped_recipe_loads_and_chains_on_any_model(monkeypatch, name):
             pytest.skip(str(exc))  # a stage another change adds; the message is the one a user sees
         raise
     names = chain.recipe.names()
-    assert names[-1] == "eval" and chain.configs["eval"].models[0] == model
-    for stage in names:
+    assert chain.recipe.stages[-1].type == "eval"
+    if not name.startswith("experiments/"):  # a method's report starts with the base model; an experiment's need not
+        assert names[-1] == "eval" and chain.configs["eval"].models[0] == model
+    for spec in chain.recipe.stages:
+        stage = spec.name
         assert chain.out_dir(stage) == Path("runs/check") / stage
         assert all(names.index(read) < names.index(stage) for read in chain.reads[stage])
-        if stage != "eval":  # every stage's output is read by a later one
+        if spec.type != "eval":  # every stage's output is read by a later one
             assert chain.dependents(stage), f"{name}: nothing reads {stage}"
     if "sft" in names:
         assert chain.configs["sft"].model == model

@@ -241,6 +241,6 @@ def test_requests_with_the_same_messages_never_share_a_backend_call():
     from exante.serve.batching import Job, _calls
 
     greedy, seeded = GenerationParams(temperature=0.0, seed=None), GenerationParams(temperature=1.0, seed=1)
-    jobs = [Job(HELLO, 1, greedy, Future()), Job(HELLO, 1, greedy, Future()), Job([{"role": "user", "content": "x"}],
-            1, greedy, Future()), Job(HELLO, 2, seeded, Future())]
+    jobs = [Job(HELLO, 1, greedy, Future(), "tiny"), Job(HELLO, 1, greedy, Future(), "tiny"),
+            Job([{"role": "user", "content": "x"}], 1, greedy, Future(), "tiny"), Job(HELLO, 2, seeded, Future(), "tiny")]
     assert [[jobs.index(j) for j in call] for call in _calls(jobs)] == [[0, 2], [1], [3]]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from exante.config import field
 from exante.errors import ExanteError
+from exante.iterate.sample import check_endpoint
 from exante.models.params import GenerationFields
 from exante.rewards import RewardConfig
 
@@ -25,7 +26,8 @@ DPO_SET_HERE = ("model", "train_file", "dev_file", "output_dir", "reference_mode
                 "loss", "beta", "rdpo_alpha", "nll_weight", "learning_rate", "epochs")
 EVAL_SET_HERE = ("models", "out", "suite", "split")
 # Fields that do not change what a round makes: a run may be resumed (or extended) with others
-RUN_ONLY = {"output_dir", "overwrite", "batch_size", "rounds", "patience", "stop_after"}
+# (sampling_endpoint: where the policy samples; samples from another engine differ, docs/iterate.md)
+RUN_ONLY = {"output_dir", "overwrite", "batch_size", "rounds", "patience", "stop_after", "sampling_endpoint"}
 STAGES = ("samples", "pairs", "dpo", "eval")
 
 
@@ -49,6 +51,9 @@ class IterateConfig(GenerationFields, RewardConfig):
     top_p: float = field(0.95, help="nucleus sampling mass")
     max_new_tokens: int = field(320, help="token budget of a sample")
     seed: int = field(0, help="seed of the pool order; round t samples with seed + t (recorded with each sample)")
+    sampling_endpoint: str | None = field(None, help="OpenAI-compatible API base (e.g. http://127.0.0.1:8000/v1) "
+                                          "that samples each round's policy, named by path (exante serve "
+                                          "--load-on-request); null: sample locally")
     # pairs
     selection: str = field("max_min", help="max_min: best vs worst by reward; srs: shortest acceptable sample vs worst")
     margin: float = field(0.25, help="keep a pair only when chosen − rejected reward ≥ this")
@@ -78,6 +83,7 @@ class IterateConfig(GenerationFields, RewardConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._check_ranges()
+        check_endpoint("IterateConfig", self.sampling_endpoint)
         for name, choices in (("selection", SELECTIONS), ("reference", REFERENCES)):
             if getattr(self, name) not in choices:
                 raise ExanteError(f"IterateConfig: field {name!r} must be one of {', '.join(choices)}, "

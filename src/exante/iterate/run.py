@@ -110,19 +110,14 @@ def build_reward(cfg: IterateConfig):
     Built before any sampling, so a model that is not there, an unknown loss or judge, or an
     ``acceptable`` part the reward does not give fails at once."""
     from exante.eval.run import check_models
-    from exante.iterate.sample import check_parts
-    from exante.models.tokenizer import load_tokenizer
+    from exante.iterate.sample import check_parts, policy_tokenizer
     from exante.pairs.checks import Tokens
     from exante.rewards import SafetyReward
     from exante.train.losses import get_loss
 
     check_models([cfg.model])
     get_loss(cfg.loss)
-    adapter, own = Path(cfg.model, "adapter_config.json"), Path(cfg.model, "tokenizer_config.json")
-    # an adapter without its own tokenizer uses its base model's
-    spec = json.loads(adapter.read_text(encoding="utf-8"))["base_model_name_or_path"] \
-        if adapter.exists() and not own.exists() else cfg.model
-    tokenizer = load_tokenizer(spec, "IterateConfig: field 'model'")
+    tokenizer = policy_tokenizer(cfg.model, "IterateConfig: field 'model'")
     reward = SafetyReward(cfg.reward_config(), tokenizer=tokenizer)
     check_parts(reward, list(cfg.acceptable), "acceptable")
     return reward, Tokens(tokenizer)

@@ -4,11 +4,13 @@
 (seed, prompt, which repeat it is), so sample i of a prompt is the same whatever it is batched
 with; each sample records its ``seed`` and index ``sample``. ``score`` adds the reward's parts
 (``SafetyReward.components``) and ``reward`` (their weighted total; None where a judge failed).
-``exante steps`` uses ``score`` and ``reward_columns`` for its roll-outs.
+``exante steps`` uses ``score`` and ``reward_columns`` for its roll-outs, and ``policy_backend``
+(a round's policy, local or through a server) and ``policy_tokenizer`` as iterate does.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -23,6 +25,35 @@ CHUNK = 8  # prompts per generation call; fixed, so a resumed round batches exac
 def chat(record: dict) -> list[dict]:
     """The conversation the policy answers: the prompt as one user turn."""
     return [{"role": "user", "content": record["prompt"]}]
+
+
+def policy_backend(policy: str, endpoint: str | None, loaded=None):
+    """The backend a round samples ``policy`` with: local, or through the OpenAI-compatible server at
+    ``endpoint`` asked for the policy by name (a local path made absolute, for ``exante serve
+    --load-on-request``, which loads it, to find)."""
+    from exante.models.remote import backend_for
+
+    if endpoint is None:
+        return backend_for(policy, loaded=loaded)
+    name = str(Path(policy).resolve()) if Path(policy).exists() else policy
+    return backend_for(f"openai:{name}@{endpoint}")
+
+
+def policy_tokenizer(policy: str, owner: str):
+    """The policy's tokenizer without its weights (an adapter without its own: its base model's)."""
+    from exante.models.tokenizer import load_tokenizer
+
+    adapter, own = Path(policy, "adapter_config.json"), Path(policy, "tokenizer_config.json")
+    if adapter.exists() and not own.exists():
+        policy = json.loads(adapter.read_text(encoding="utf-8"))["base_model_name_or_path"]
+    return load_tokenizer(policy, owner)
+
+
+def check_endpoint(owner: str, endpoint: str | None) -> None:
+    """``sampling_endpoint`` must be an http(s) API base such as http://127.0.0.1:8000/v1."""
+    if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+        raise ExanteError(f"{owner}: field 'sampling_endpoint' must be an OpenAI-compatible API base URL such as "
+                          f"http://127.0.0.1:8000/v1 (or null: sample locally), got {endpoint!r}")
 
 
 def reward_columns(records: Sequence[dict]) -> dict[str, list]:

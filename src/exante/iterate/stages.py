@@ -18,7 +18,7 @@ from pathlib import Path
 from exante.io import atomic_write_json, write_jsonl
 from exante.iterate.config import IterateConfig
 from exante.iterate.pairs import Fallback, pair_stats, round_pairs
-from exante.iterate.sample import SampleJournal, sample_and_score
+from exante.iterate.sample import SampleJournal, policy_backend, sample_and_score
 from exante.iterate.table import dev_figures
 
 log = logging.getLogger(__name__)
@@ -66,10 +66,9 @@ class Round:
         def draw(chunk: list[dict]) -> list[dict]:
             nonlocal backend
             if backend is None:
-                from exante.models import HFBackend, load_model
-
-                log.info("round %d: sampling %d × %d from %s", self.t, len(records), cfg.samples_per_prompt, self.policy)
-                backend = HFBackend(load_model(self.policy), progress=False)
+                log.info("round %d: sampling %d × %d from %s%s", self.t, len(records), cfg.samples_per_prompt,
+                         self.policy, f" through {cfg.sampling_endpoint}" if cfg.sampling_endpoint else "")
+                backend = policy_backend(self.policy, cfg.sampling_endpoint)
             return sample_and_score(backend, self.reward, chunk, cfg.samples_per_prompt, params)
 
         entries = SampleJournal(self.dir / "samples.jsonl").fill(records, draw, self.progress, f"round {self.t} samples")

@@ -116,6 +116,8 @@ class OpenAIBackend:
             body["stop"] = list(params.stop)
         if params.repetition_penalty != 1.0:  # an extension (vLLM, exante serve); OpenAI's API would refuse it
             body["repetition_penalty"] = params.repetition_penalty
+        if messages[-1].get("role") == "assistant":  # continue that turn, as HFBackend does (vLLM's extension)
+            body.update(add_generation_prompt=False, continue_final_message=True)
         start = time.perf_counter()
         data = self._post(body)
         return self._generations(data, n, params.max_new_tokens, time.perf_counter() - start)

@@ -10,11 +10,17 @@ within a call, so a request's samples would depend on what it was batched with. 
 seed does not matter (greedy, or sampling without a seed: ``params.seed`` None) shares a call
 with any such request of the same settings; the call draws one fresh seed for all of them, and
 each still gets its own sample (sampling keys also hash the messages).
+
+With a ``load`` function (``load_on_request``) a request may name another model than the held
+one: the worker answers the held model's calls of a batch first, then drops it and loads the
+next (one model at a time). Only the worker thread touches the backend, so a swap happens
+between calls and needs no lock of its own.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import logging
 import queue
@@ -22,6 +28,9 @@ import secrets
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Callable
+
+import torch
 
 from exante.models.generation import GenerationBackend
 from exante.models.params import GenerationParams
@@ -35,6 +44,7 @@ class Job:
     n: int
     params: GenerationParams  # seed None: any seed will do
     future: Future  # → list[Generation], n of them
+    model: str  # the name the request sent
 
     @property
     def content(self) -> str:
@@ -42,8 +52,9 @@ class Job:
 
 
 class MicroBatcher:
-    def __init__(self, backend: GenerationBackend, *, concurrency: int, queue_size: int):
-        self.backend = backend
+    def __init__(self, backend: GenerationBackend, *, concurrency: int, queue_size: int, model: str = "",
+                 load: Callable[[str], GenerationBackend] | None = None):
+        self.backend, self.model, self.load = backend, model, load  # model: the held one's name (None mid-swap)
         self.concurrency, self.capacity = concurrency, concurrency + queue_size
         self._waiting: queue.Queue[Job | None] = queue.Queue()  # None: stop
         self._lock = threading.Lock()
@@ -52,13 +63,14 @@ class MicroBatcher:
         self._worker = threading.Thread(target=self._work, name="exante-serve-generation", daemon=True)
         self._worker.start()
 
-    def submit(self, messages: list[dict], n: int, params: GenerationParams) -> Future | None:
-        """A future of the request's ``n`` generations, or None when the server is full."""
+    def submit(self, messages: list[dict], n: int, params: GenerationParams, model: str | None = None) -> Future | None:
+        """A future of the request's ``n`` generations (by ``model``, default the held one), or None
+        when the server is full."""
         with self._lock:
             if self.admitted >= self.capacity:
                 return None
             self.admitted += 1
-        job = Job(messages, n, params, Future())
+        job = Job(messages, n, params, Future(), model or self.model)
         self._waiting.put(job)
         return job.future
 
@@ -83,7 +95,7 @@ class MicroBatcher:
     def _run(self, jobs: list[Job]) -> None:
         self.generating = len(jobs)
         try:
-            for group in _calls(jobs):
+            for group in sorted(_calls(jobs), key=lambda g: g[0].model != self.model):  # the held model first
                 self._generate(group)
         finally:
             self.generating = 0
@@ -94,7 +106,7 @@ class MicroBatcher:
         if params.seed is None:
             params = dataclasses.replace(params, seed=secrets.randbelow(2**31))
         try:
-            generations = self.backend.generate(rows, params)
+            generations = self._holding(jobs[0].model).generate(rows, params)
         except Exception as exc:  # the request fails with a 500; the server keeps serving
             log.exception("generation failed")
             for job in jobs:
@@ -106,18 +118,32 @@ class MicroBatcher:
             job.future.set_result(generations[: job.n])
             generations = generations[job.n:]
 
+    def _holding(self, model: str) -> GenerationBackend:
+        """The backend of ``model``: the held one, or ``model`` loaded after the held one is dropped."""
+        if model != self.model:
+            if self.load is None:
+                raise RuntimeError(f"model {model!r} is not held and this server loads no other")
+            log.info("loading %s in place of %s", model, self.model)
+            self.backend, self.model = None, None
+            gc.collect()  # the old weights go before the new ones load
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            self.backend = self.load(model)
+            self.model = model
+        return self.backend
+
     def _release(self, count: int) -> None:
         with self._lock:
             self.admitted -= count
 
 
 def _calls(jobs: list[Job]) -> list[list[Job]]:
-    """Jobs grouped into backend calls: same settings, no two with the same messages."""
-    calls: list[tuple[GenerationParams, set[str], list[Job]]] = []
+    """Jobs grouped into backend calls: same model and settings, no two with the same messages."""
+    calls: list[tuple[tuple[str, GenerationParams], set[str], list[Job]]] = []
     for job in jobs:
-        call = next((c for c in calls if c[0] == job.params and job.content not in c[1]), None)
+        call = next((c for c in calls if c[0] == (job.model, job.params) and job.content not in c[1]), None)
         if call is None:
-            call = (job.params, set(), [])
+            call = ((job.model, job.params), set(), [])
             calls.append(call)
         call[1].add(job.content)
         call[2].append(job)

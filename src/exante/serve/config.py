@@ -35,6 +35,11 @@ class ServeConfig:
     max_body_bytes: int = field(1_000_000, help="largest request body")
     repetition_penalty: float = field(1.0, help="repetition penalty of a request that sets none (1 = off)")
     shutdown_timeout_s: int = field(30, help="on SIGINT/SIGTERM, seconds to finish in-flight requests")
+    load_on_request: bool = field(False, help="load the model a request names in `model` in place of the one held "
+                                  "(one at a time), so that iterate/steps rounds sample through one server; the client "
+                                  "chooses checkpoints, so for trusted loopback use only")
+    allowed_dirs: list[str] = field([], help="with load_on_request: the directories whose checkpoints a request may "
+                                    "name (built-in names and the served model are always allowed)")
 
     def __post_init__(self) -> None:
         for name, allowed in (("reasoning_format", REASONING_FORMATS), ("backend", BACKENDS)):

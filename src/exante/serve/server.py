@@ -7,7 +7,9 @@ Ex-Ante trace's reasoning goes to ``reasoning_content`` and only its answer to `
 on one worker thread that batches concurrent requests (``batching.py``). Streaming sends the role
 at once and the reasoning and answer deltas when the generation is done: transformers'
 ``generate`` has no per-row streaming across a batch. On SIGINT/SIGTERM uvicorn stops accepting,
-finishes the requests in flight (up to ``shutdown_timeout_s``), then the worker stops.
+finishes the requests in flight (up to ``shutdown_timeout_s``), then the worker stops. With
+``load_on_request`` a request may name another model, which the worker loads in its place
+(``swap.py``: which names are allowed); ``/v1/models`` lists the one held.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from exante.models.params import GenerationParams
 from exante.serve.batching import MicroBatcher
 from exante.serve.config import ServeConfig
 from exante.serve.schemas import ChatCompletionRequest, Reply, error_body, first_problem, limit_problem
+from exante.serve.swap import load_backend, loader, refusal
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,9 @@ def create_app(config: ServeConfig, backend: GenerationBackend) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.batcher = MicroBatcher(backend, concurrency=config.concurrency, queue_size=config.queue_size)
+        load = loader(config) if config.load_on_request else None
+        app.state.batcher = MicroBatcher(backend, concurrency=config.concurrency, queue_size=config.queue_size,
+                                         model=config.model_name, load=load)
         yield
         await asyncio.to_thread(app.state.batcher.close)  # uvicorn has finished the requests in flight
 
@@ -71,24 +76,26 @@ def create_app(config: ServeConfig, backend: GenerationBackend) -> FastAPI:
         return {"status": "ok", "admitted": batcher.admitted, "generating": batcher.generating}
 
     @app.get("/v1/models", dependencies=[Depends(authorize)])
-    async def models() -> dict:
-        return {"object": "list", "data": [{"id": config.model_name, "object": "model", "created": started,
-                                            "owned_by": "exante", "root": config.model}]}
+    async def models(request: Request) -> dict:
+        held = request.app.state.batcher.model  # None while a swap loads the next one
+        root = config.model if held == config.model_name else held
+        return {"object": "list", "data": [{"id": held, "object": "model", "created": started, "owned_by": "exante",
+                                            "root": root}] if held else []}
 
     @app.post("/v1/chat/completions", dependencies=[Depends(authorize)])
     async def chat_completions(request: Request):
         chat = _parse(await _read_body(request, config.max_body_bytes))
-        if chat.model != config.model_name:
-            raise ApiError(404, f"model {chat.model!r} is not served here; this server serves {config.model_name!r}",
-                           "not_found_error")
+        if (refused := refusal(chat.model, config)) is not None:
+            raise ApiError(*refused, "not_found_error" if refused[0] == 404 else "permission_error")
         if (problem := limit_problem(chat, config)) is not None:
             raise ApiError(400, problem)
-        future = request.app.state.batcher.submit([m.plain() for m in chat.messages], chat.n, _params(chat, config))
+        future = request.app.state.batcher.submit([m.plain() for m in chat.messages], chat.n, _params(chat, config),
+                                                  chat.model)
         if future is None:
             raise ApiError(503, f"server busy: {config.concurrency + config.queue_size} requests are already waiting "
                            f"or generating; retry in {config.retry_after_s} s", "server_overloaded",
                            {"Retry-After": str(config.retry_after_s)})
-        reply = Reply(config.model_name, chat.n, config.reasoning_format)
+        reply = Reply(chat.model, chat.n, config.reasoning_format)
         if chat.stream:
             include_usage = bool(chat.stream_options and chat.stream_options.include_usage)
             return StreamingResponse(_events(reply, future, include_usage), media_type="text/event-stream")
@@ -166,13 +173,14 @@ def serve(config: ServeConfig) -> None:
     """Load the model and serve it until SIGINT/SIGTERM."""
     import uvicorn
 
-    from exante.models import HFBackend, load_model
-
     if config.backend == "vllm":
         raise ExanteError(_vllm_hint())
     _api_key(config.api_key_env)  # a missing key fails before the model loads
-    backend = HFBackend(load_model(config.model, dtype=config.dtype), progress=False)
+    backend = load_backend(config.model, config.dtype)
     log.info("serving %s as %r on http://%s:%d/v1", config.model, config.model_name, config.host, config.port)
+    if config.load_on_request and config.host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("load_on_request on %s: any client that reaches it can load the checkpoints under %s",
+                    config.host, config.allowed_dirs)
     uvicorn.run(create_app(config, backend), host=config.host, port=config.port,
                 timeout_graceful_shutdown=config.shutdown_timeout_s)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from exante.config import field, load_config
 from exante.errors import ExanteError
 from exante.iterate.config import DEFAULT_MIX
+from exante.iterate.sample import check_endpoint
 from exante.models.params import GenerationFields
 from exante.pairs.config import STRATEGIES
 from exante.reasoning import SECTIONS
@@ -28,7 +29,8 @@ CORRUPTIONS = tuple(s for s in (*STRATEGIES["safety"], *STRATEGIES["usefulness"]
 DPO_SET_HERE = ("model", "train_file", "dev_file", "output_dir", "resume", "loss", "beta", "nll_weight",
                 "learning_rate", "epochs")
 # Fields that do not change what a round makes: a run may be resumed (or extended) with others
-RUN_ONLY = {"output_dir", "overwrite", "batch_size", "rounds"}
+# (sampling_endpoint: where the policy samples; samples from another engine differ, docs/iterate.md)
+RUN_ONLY = {"output_dir", "overwrite", "batch_size", "rounds", "sampling_endpoint"}
 
 
 @dataclass
@@ -60,6 +62,9 @@ class StepsConfig(GenerationFields, RewardConfig):
     top_p: float = field(0.95, help="nucleus sampling mass")
     max_new_tokens: int = field(320, help="token budget of a trace and of a roll-out")
     seed: int = field(0, help="seed of the pool order and of the samples (per round and use: recorded with each pair)")
+    sampling_endpoint: str | None = field(None, help="OpenAI-compatible API base (e.g. http://127.0.0.1:8000/v1) "
+                                          "that samples each round's policy, named by path (exante serve "
+                                          "--load-on-request); null: sample locally")
     # pairs
     margin: float = field(0.25, help="keep a pair only when chosen − rejected value ≥ this")
     min_chosen_value: float | None = field(None, help="the chosen step's value must be ≥ this (STAIR: 0.8 of its "
@@ -75,6 +80,7 @@ class StepsConfig(GenerationFields, RewardConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         self._check_ranges()
+        check_endpoint("StepsConfig", self.sampling_endpoint)
         self._check_lists()
         self._check_judges()
         clash = sorted(set(self.dpo) & set(DPO_SET_HERE))

@@ -37,9 +37,9 @@ def continued(record: dict, prefix: str) -> list[dict]:
 class Explorer:
     """Journal entries of round ``t`` for chunks of prompt records, with the round's policy."""
 
-    def __init__(self, config: StepsConfig, backend, reward, rulebook, t: int):
+    def __init__(self, config: StepsConfig, backend, reward, rulebook, t: int, tokenizer):
         self.config, self.backend, self.reward, self.rulebook = config, backend, reward, rulebook
-        self.tokens = Tokens(backend.loaded.tokenizer)
+        self.tokens = Tokens(tokenizer)
         self.seeds = round_seeds(config.seed, t)
         self.t = t
 

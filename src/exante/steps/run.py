@@ -106,11 +106,17 @@ def explore_round(config: StepsConfig, t: int, policy: str, records: list[dict],
 
 
 def _explorer(config: StepsConfig, policy: str, t: int) -> Explorer:
-    from exante.models import HFBackend, load_model
+    from exante.iterate.sample import policy_backend, policy_tokenizer
+    from exante.models import load_model
     from exante.rewards import SafetyReward
     from exante.rules import load_rulebook
 
-    loaded = load_model(policy)
-    reward = SafetyReward(config.reward_config(), tokenizer=loaded.tokenizer)
-    return Explorer(config, HFBackend(loaded, progress=False), reward, load_rulebook(config.rules), t)
+    if config.sampling_endpoint:  # a server samples: only the tokenizer is needed here
+        tokenizer = policy_tokenizer(policy, "StepsConfig: field 'model'")
+        backend = policy_backend(policy, config.sampling_endpoint)
+    else:
+        loaded = load_model(policy)
+        tokenizer, backend = loaded.tokenizer, policy_backend(policy, None, loaded)
+    reward = SafetyReward(config.reward_config(), tokenizer=tokenizer)
+    return Explorer(config, backend, reward, load_rulebook(config.rules), t, tokenizer)
 

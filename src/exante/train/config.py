@@ -10,7 +10,19 @@ LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", 
 
 
 @dataclass
-class TrainConfig:
+class ModelTrainingFields:
+    """Precision and LoRA: how the weights are trained, shared by sft, dpo and grpo."""
+
+    precision: str = field("auto", help="auto (bf16 autocast where the CPU/GPU runs it fast, else fp32), bf16, or fp32")
+    lora: bool = field(False, help="train a LoRA adapter instead of all weights")
+    lora_r: int = field(16, help="LoRA rank")
+    lora_alpha: int = field(32, help="LoRA scaling numerator")
+    lora_dropout: float = field(0.05, help="LoRA dropout")
+    lora_target_modules: list[str] = field(LORA_TARGETS, help="module names that get LoRA adapters")
+
+
+@dataclass
+class TrainConfig(ModelTrainingFields):
     """Fields shared by both stages (model, data, optimisation, checkpoints, logging)."""
 
     model: str = field("smollm2-135m-instruct", help="model to train: built-in name, local checkpoint or hub id")
@@ -30,12 +42,6 @@ class TrainConfig:
     weight_decay: float = field(0.0, help="AdamW weight decay")
     max_grad_norm: float = field(1.0, help="gradient clipping norm")
     seed: int = field(42, help="seed for initialisation, shuffling and dropout")
-    precision: str = field("auto", help="auto (bf16 autocast where the CPU/GPU runs it fast, else fp32), bf16, or fp32")
-    lora: bool = field(False, help="train a LoRA adapter instead of all weights")
-    lora_r: int = field(16, help="LoRA rank")
-    lora_alpha: int = field(32, help="LoRA scaling numerator")
-    lora_dropout: float = field(0.05, help="LoRA dropout")
-    lora_target_modules: list[str] = field(LORA_TARGETS, help="module names that get LoRA adapters")
     group_by_length: bool = field(True, help="batch examples of similar length (little padding)")
     compile: bool = field(False, help="torch.compile each decoder layer (pays a one-off compile time; see docs/train.md)")
     save_steps: int = field(100, help="save a checkpoint every N optimizer steps")

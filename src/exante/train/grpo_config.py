@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from exante.config import field
 from exante.errors import ExanteError
 from exante.rewards import RewardConfig
-from exante.train.config import LORA_TARGETS
+from exante.train.config import ModelTrainingFields
 
 REWARD_MODES = ("parts", "combined")
 
 
 @dataclass
-class GRPOStageConfig(RewardConfig):
+class GRPOStageConfig(RewardConfig, ModelTrainingFields):
     """``exante grpo``: GRPO on the train split's prompts with exante's safety reward."""
 
     model: str = field("smollm2-135m-instruct", help="model to train: built-in name, checkpoint or adapter dir, hub id")
@@ -38,12 +38,6 @@ class GRPOStageConfig(RewardConfig):
     weight_decay: float = field(0.0, help="AdamW weight decay")
     max_grad_norm: float = field(1.0, help="gradient clipping norm")
     seed: int = field(42, help="seed for prompt choice, sampling, initialisation and shuffling")
-    precision: str = field("auto", help="auto (bf16 autocast where the CPU/GPU runs it fast, else fp32), bf16, or fp32")
-    lora: bool = field(False, help="train a LoRA adapter instead of all weights")
-    lora_r: int = field(16, help="LoRA rank")
-    lora_alpha: int = field(32, help="LoRA scaling numerator")
-    lora_dropout: float = field(0.05, help="LoRA dropout")
-    lora_target_modules: list[str] = field(LORA_TARGETS, help="module names that get LoRA adapters")
     compile: bool = field(False, help="torch.compile each decoder layer")
     save_steps: int = field(20, help="save a checkpoint every N optimizer steps")
     save_total_limit: int = field(2, help="checkpoints kept (oldest deleted)")

@@ -18,7 +18,10 @@ from exante.serve.server import create_app
 from .test_run import tiny_config
 
 
-def test_rounds_sampled_through_exante_serve_make_the_local_samples_and_pairs(tmp_path):
+def test_rounds_sampled_through_exante_serve_make_the_local_samples_and_pairs(tmp_path, monkeypatch):
+    # fp32: the server batches requests as they arrive; bf16 logits of a row then depend on its
+    # neighbours on some CPUs (AMX kernels pick their blocking by shape), fp32 noise flips no draw
+    monkeypatch.setenv("EXANTE_DTYPE", "fp32")
     run_iterate(tiny_config(tmp_path / "local"), progress=False)
     config = ServeConfig(model="tiny", reasoning_format="none", load_on_request=True, allowed_dirs=[str(tmp_path)])
     with serve_in_thread(create_app(config, HFBackend(load_model("tiny"), progress=False))) as s:

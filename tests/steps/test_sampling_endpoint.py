@@ -16,7 +16,9 @@ from exante.steps.run import explore_round
 from .steps_data import FAST
 
 
-def test_exploring_through_exante_serve_makes_the_local_journal_and_step_pairs(trace_model, round_one, tmp_path):
+def test_exploring_through_exante_serve_makes_the_local_journal_and_step_pairs(trace_model, round_one, tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.setenv("EXANTE_DTYPE", "fp32")  # as in tests/iterate/test_sampling_endpoint.py: bf16 is shape-dependent
     local = StepsConfig(**{**FAST, "model": trace_model, "output_dir": str(tmp_path / "local")})
     explore_round(local, 1, trace_model, round_one, progress=False)
     config = ServeConfig(model="tiny", reasoning_format="none", load_on_request=True,

@@ -82,7 +82,7 @@ def sft_ours(spec: dict):
     from exante.train.sft import SFTTrainer, sft_datasets
     from exante.train.trainer import prepare_model, training_arguments
 
-    cfg = SFTConfig(**common_fields(spec), **overrides(spec))
+    cfg = SFTConfig(**{**common_fields(spec), **overrides(spec)})  # a variant may override precision
     model, tokenizer = prepare_model(cfg)
     train, _, _ = sft_datasets(cfg, tokenizer)
     args = training_arguments(cfg, has_dev=False)

@@ -1,13 +1,17 @@
 """Constructed rejected traces: safety and usefulness flaws fail validate_trace for the prompt's kind in the
-intended way; efficiency padding stays valid, keeps path and answer, and only lengthens the reasoning."""
+intended way; efficiency padding stays valid, keeps path and answer, and only lengthens the reasoning; a late
+correction (SaRO) reads the prompt wrongly first and reaches the chosen path and answer only late."""
 
 import pytest
 
-from exante.reasoning import parse_lenient, parse_trace, strip_reasoning, validate_trace
+from exante.reasoning import Trace, parse_lenient, parse_trace, render_trace, strip_reasoning, validate_trace
 from exante.reasoning.refusal import looks_like_refusal
 from exante.rules import COMPLYING_PATHS, load_rulebook
-from exante.pairs.construct import FLAWED_STEP, Context, construct
-from exante.pairs.checks import diverges_at
+from exante.synth.signals import gist
+from exante.pairs import phrases as P
+from exante.pairs.checks import Candidate, Judging, Tokens, diverges_at, rejected_failure
+from exante.pairs.config import PairsConfig
+from exante.pairs.construct import FLAWED_STEP, Context, closest_disallowed, construct
 from exante.pairs.inputs import Item
 
 from .pairs_data import sft_records
@@ -94,3 +98,51 @@ def test_construction_is_a_function_of_prompt_salt_and_variant():
     other = Context(ITEMS["h-bomb"], parse_trace(ITEMS["h-bomb"].chosen), RULEBOOK, "another-salt")
     variants = {construct("missed_rule", _context("h-bomb"), v) for v in range(3)} | {construct("missed_rule", other, 0)}
     assert len(variants) > 1
+
+
+def _wordings(options, **values):
+    return [o.format(**values) for o in options]
+
+
+@pytest.mark.parametrize("item_id", UNSAFE + SAFE)
+def test_a_late_correction_reads_the_prompt_wrongly_first_and_ends_as_the_chosen_trace(item_id):
+    item, chosen = ITEMS[item_id], parse_trace(ITEMS[item_id].chosen)
+    text, late = _build("late_correction", item_id)
+    assert validate_trace(late, RULEBOOK, kind=item.kind) == []  # correct in outcome: the flaw is when it reflects
+    assert (late.path, late.answer) == (chosen.path, chosen.answer)
+    assert diverges_at(item.chosen, text) == FLAWED_STEP["late_correction"] == "assessment"
+    first, last = late.verifications[0], late.verifications[-1]
+    if item_id in UNSAFE:  # first read as an ordinary request, help half planned; the violated rule seen last
+        violated = next(v for v in chosen.verifications if v.verdict == "violated")
+        assert any(late.assessment.startswith(w) for w in _wordings(P.NAIVE_ASSESSMENT, gist=gist(item.prompt)))
+        assert any(w in late.assessment for w in P.DRIFT_TO_HELP)
+        assert first.verdict == "not_violated" and first.rule_id != violated.rule_id
+        assert (last.rule_id, last.verdict) == (violated.rule_id, "violated") and violated.reason in last.reason
+        assert any(late.plan.startswith(w) for w in P.LATE_TURN_TO_REFUSE)
+    else:  # first read as harmful, a refusal half planned; the harm rule cleared last
+        harm = RULEBOOK.get(last.rule_id)
+        assert last.verdict != "violated" and not harm.guards_over_refusal
+        worry = _wordings(P.OVERCAUTIOUS_ASSESSMENT, gist=gist(item.prompt), element=closest_disallowed(harm, item.prompt))
+        assert any(late.assessment.startswith(w) for w in worry)
+        assert any(w in late.assessment for w in P.DRIFT_TO_REFUSE)
+        assert any(late.plan.startswith(w) for w in P.LATE_TURN_TO_HELP)
+
+
+def test_a_late_correction_is_a_function_of_prompt_salt_and_variant():
+    texts = {construct("late_correction", _context("j-napalm"), v) for v in range(4)}
+    assert construct("late_correction", _context("j-napalm"), 1) == construct("late_correction", _context("j-napalm"), 1)
+    assert len(texts) > 1
+
+
+@pytest.mark.parametrize("item_id", UNSAFE + SAFE)
+def test_late_corrections_pass_the_pairs_checks_and_one_with_another_answer_does_not(item_id):
+    item, chosen = ITEMS[item_id], parse_trace(ITEMS[item_id].chosen)
+    objective = "safety" if item_id in UNSAFE else "usefulness"
+    judging = Judging(PairsConfig(refusal_judge="phrase", harm_judge="nonrefusal-harmful"))
+    text, late = _build("late_correction", item_id)
+    assert rejected_failure(Candidate(item, objective, "late_correction", "constructed", text), chosen, RULEBOOK,
+                            judging, Tokens(None), 1.3) is None
+    other = render_trace(Trace(late.assessment, late.verifications, late.path, late.plan, late.answer + " One more line."))
+    failure = rejected_failure(Candidate(item, objective, "late_correction", "constructed", other), chosen, RULEBOOK,
+                               judging, Tokens(None), 1.3)
+    assert failure is not None and failure.code == "answer_differs"

@@ -9,6 +9,8 @@ import pytest
 from exante.cli import main
 from exante.config import load_config
 from exante.errors import ExanteError
+from exante.pipeline.links import load_chain
+from exante.pipeline.recipe import load_recipe
 from exante.reasoning import parse_lenient, parse_trace, strip_reasoning, validate_trace
 from exante.reasoning.refusal import looks_like_refusal
 from exante.rules import load_rulebook
@@ -60,6 +62,38 @@ def test_every_objective_makes_pairs_that_pass_the_checks(make_config, tmp_path)
             assert pair["meta"]["rejected_reasoning_tokens"] >= 1.3 * pair["meta"]["chosen_reasoning_tokens"]
         assert pair["meta"]["rejected_tokens"] > 0 and pair["meta"]["judges"]["chosen"]["refusal"]["judge"] == "phrase"
     assert _read(f"{config.out}/rejected.jsonl") == []
+
+
+def test_answer_only_pairs_hold_the_final_answers_of_the_same_pairs_on_both_sides(make_config):
+    objectives = ["safety", "usefulness"]
+    traces = make_config("traces", objectives=objectives)
+    answers = make_config("answers", objectives=objectives, response="answer")
+    run_pairs(traces, progress=False)
+    run_pairs(answers, progress=False)
+    full, reduced = _read(f"{traces.out}/pairs.jsonl"), _read(f"{answers.out}/pairs.jsonl")
+    assert [p["id"] for p in reduced] == [p["id"] for p in full] and reduced
+    for n, (whole, pair) in enumerate(zip(full, reduced), start=1):
+        check_pair(pair, f"pairs.jsonl:{n}")
+        for side in ("chosen", "rejected"):
+            text = pair[side][0]["content"]
+            assert not parse_lenient(text).found  # no section tag: the answer alone
+            assert text == strip_reasoning(whole[side][0]["content"])[1]
+        assert pair["chosen"] != pair["rejected"]
+        assert pair["meta"]["chosen_reasoning_tokens"] == pair["meta"]["rejected_reasoning_tokens"] == 0
+        assert pair["meta"]["chosen_tokens"] < whole["meta"]["chosen_tokens"]
+
+
+def test_late_corrections_reach_the_chosen_answer_late_and_pass_every_check(make_config):
+    config = make_config(objectives=["safety", "usefulness"], safety_rejections=["late_correction"],
+                         usefulness_rejections=["late_correction"], pairs_per_prompt={"safety": 1, "usefulness": 1})
+    stats = run_pairs(config, progress=False)
+    pairs = _read(f"{config.out}/pairs.jsonl")
+    assert stats["by_strategy"] == {"safety": {"late_correction": 3}, "usefulness": {"late_correction": 3}}
+    assert _read(f"{config.out}/rejected.jsonl") == []
+    for pair in pairs:
+        chosen, rejected = (parse_trace(pair[side][0]["content"]) for side in ("chosen", "rejected"))
+        assert (rejected.path, rejected.answer) == (chosen.path, chosen.answer)
+        assert pair["meta"]["diverges_at"] == "assessment" and pair["meta"]["rejected_problems"] == []
 
 
 def test_pairs_per_prompt_and_caps_take_a_prefix_of_the_same_order(make_config):
@@ -172,5 +206,24 @@ def test_config_errors_name_the_field():
         PairsConfig(objectives=["speed"])
     with pytest.raises(ExanteError, match="safety_rejections.*'over_refusal'"):
         PairsConfig(safety_rejections=["over_refusal"])
+    with pytest.raises(ExanteError, match="PairsConfig: field 'response' is 'reasoning'; expected one of trace, answer"):
+        PairsConfig(response="reasoning")
+    with pytest.raises(ExanteError, match="field 'response' is 'answer', but efficiency rejections"):
+        PairsConfig(response="answer")  # the default objectives include efficiency: its sides share the answer
+    with pytest.raises(ExanteError, match="field 'response' is 'answer', but safety rejections \\['late_correction'\\]"):
+        PairsConfig(response="answer", objectives=["safety"], safety_rejections=["missed_rule", "late_correction"])
+    with pytest.raises(ExanteError, match="efficiency_rejections.*'late_correction'"):
+        PairsConfig(efficiency_rejections=["late_correction"])
     with pytest.raises(ExanteError, match="is a harm judge, not a refusal judge"):
         Judging(PairsConfig(refusal_judge="nonrefusal-harmful"))
+
+
+@pytest.mark.parametrize("name", ["dpo-only", "dpo-only-quick", "saro", "saro-quick"])
+def test_the_baseline_writes_answer_only_pairs_and_saro_asks_for_late_corrections(monkeypatch, name):
+    monkeypatch.chdir(Path(__file__).parents[2])
+    pairs = load_chain(load_recipe(name)).configs["pairs"]
+    if name.startswith("dpo-only"):
+        assert pairs.response == "answer" and pairs.objectives == ["safety", "usefulness"]
+    else:
+        assert pairs.response == "trace"
+        assert "late_correction" in pairs.safety_rejections and "late_correction" in pairs.usefulness_rejections

@@ -108,3 +108,17 @@ def test_under_bf16_autocast_the_reference_is_scored_in_bf16_so_the_first_loss_i
     summary = run_dpo(cfg)
     assert summary["reference_file"].endswith("-bf16.jsonl")
     assert first_step(cfg.output_dir)["loss"] == pytest.approx(math.log(2), abs=1e-4)
+
+
+def test_lora_from_an_adapter_scores_the_adapter_as_reference_not_the_bare_base(dpo_config, sft_config, tmp_path):
+    from exante.train.sft import run_sft
+
+    # dropout 0 (the adapter keeps its own): on a trained adapter it moves training's forward pass off the reference's
+    adapter = sft_config(lora=True, lora_target_modules=["q_proj", "v_proj"], learning_rate=1e-2, lora_dropout=0.0)
+    run_sft(adapter)
+    cfg = dpo_config(model=adapter.output_dir, output_dir=str(tmp_path / "dpo-on-adapter"), lora=True,
+                     lora_target_modules=["q_proj", "v_proj"], lora_dropout=0.0)
+    summary = run_dpo(cfg)
+    # the starting policy is base + adapter: as its own reference the first loss is log 2
+    assert summary["reference"] == "precomputed"
+    assert first_step(cfg.output_dir)["loss"] == pytest.approx(math.log(2), abs=1e-5)

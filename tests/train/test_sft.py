@@ -111,3 +111,17 @@ def test_under_bf16_autocast_gradient_accumulation_still_matches_within_bf16_rou
     a, b = train_losses(tmp_path / "a")[1], train_losses(tmp_path / "b")[1]
     assert a["loss"] == pytest.approx(b["loss"], rel=1e-3)
     assert a["grad_norm"] == pytest.approx(b["grad_norm"], rel=1e-3)
+
+
+def test_lora_training_from_an_adapter_continues_that_adapter_on_the_original_base(sft_config, tmp_path):
+    first = sft_config(lora=True, lora_target_modules=["q_proj", "v_proj"], learning_rate=1e-2)
+    run_sft(first)
+    # learning rate 0: the second run's adapter must be the first one, not a fresh one on the merged model
+    second = sft_config(model=first.output_dir, output_dir=str(tmp_path / "second"), lora=True,
+                        lora_target_modules=["q_proj", "v_proj"], learning_rate=0.0)
+    run_sft(second)
+    assert json.loads(Path(second.output_dir, "adapter_config.json").read_text())["base_model_name_or_path"] == "tiny"
+    ids = torch.tensor([[1, 520, 9531, 198]])
+    with torch.no_grad():
+        once, twice = (load_model(out, dtype="fp32").model(ids).logits for out in (first.output_dir, second.output_dir))
+    assert torch.allclose(once, twice, atol=1e-6) and not torch.allclose(once, build_tiny_model().model(ids).logits)

@@ -6,7 +6,9 @@ or a raw prompt string.
 ``HFBackend`` runs a transformers model: left-padded batches sorted by prompt length,
 results in input order, stopping at the EOS ids of the model's generation config. Repeats of
 one prompt in a batch (k samples per prompt) share one prefill of the prompt: its KV cache is
-computed once and copied to each of its rows before decoding.
+computed once and copied to each of its rows before decoding. With ``on_tokens`` it reports each
+request's new token ids as they are generated (``sampling.RowStreamer``); without it no streamer
+runs, and the outputs are the same either way.
 
 Token accounting: ``completion_tokens`` counts every token the model produced, including the
 EOS (or the token that completed a stop string); the text excludes the EOS and stop strings.
@@ -20,17 +22,18 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from typing import Literal, Protocol, Sequence, Union, runtime_checkable
+from typing import Callable, Literal, Protocol, Sequence, Union, runtime_checkable
 
 import torch
 from tqdm.auto import tqdm
 
 from exante.models.loading import LoadedModel
 from exante.models.params import GenerationParams, check_generation
-from exante.models.sampling import FinishTracker, SeededGumbelSampler
+from exante.models.sampling import FinishTracker, RowStreamer, SeededGumbelSampler
 
 Message = dict  # {"role": "system" | "user" | "assistant", "content": str}
 Request = Union[str, Sequence[Message]]
+TokenCallback = Callable[[int, list[int]], None]  # (request index, its new token ids)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,20 @@ class GenerationBackend(Protocol):
         ...
 
 
+@runtime_checkable
+class StreamingBackend(GenerationBackend, Protocol):
+    """A backend that reports each request's tokens as they are generated, and decodes them.
+
+    ``on_tokens(i, ids)`` gets request i's ids in order, exactly those its text decodes from (the
+    EOS and the padding after it excluded); ``decode`` turns them into text as ``generate`` does.
+    """
+
+    def generate(self, requests: Sequence[Request], params: GenerationParams,
+                 on_tokens: TokenCallback | None = None) -> list[Generation]: ...
+
+    def decode(self, ids: list[int]) -> str: ...
+
+
 class HFBackend:
     """Generation with a transformers model (optionally PEFT-wrapped) on CPU or one GPU."""
 
@@ -63,7 +80,8 @@ class HFBackend:
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else config.pad_token_id
         self.pad_id = pad if pad is not None else self.eos_ids[0]
 
-    def generate(self, requests: Sequence[Request], params: GenerationParams) -> list[Generation]:
+    def generate(self, requests: Sequence[Request], params: GenerationParams,
+                 on_tokens: TokenCallback | None = None) -> list[Generation]:
         check_generation("generation", params)
         prompts = [self.encode(r) for r in requests]
         keys = _sample_keys(requests, params.seed)
@@ -72,11 +90,16 @@ class HFBackend:
         results: list[Generation | None] = [None] * len(prompts)
         with tqdm(total=len(prompts), desc="generating", unit="prompt", disable=not self.progress or len(batches) < 2) as bar:
             for batch in batches:
-                outputs = self._generate_batch([prompts[i] for i in batch], [keys[i] for i in batch], params)
+                on_row_tokens = None if on_tokens is None else _by_request(on_tokens, batch)
+                outputs = self._generate_batch([prompts[i] for i in batch], [keys[i] for i in batch], params,
+                                               on_row_tokens)
                 for i, output in zip(batch, outputs):
                     results[i] = output
                 bar.update(len(batch))
         return results  # type: ignore[return-value]
+
+    def decode(self, ids: list[int]) -> str:
+        return self.loaded.tokenizer.decode(ids)
 
     def encode(self, request: Request) -> list[int]:
         """Prompt token ids: chat template with an open assistant turn (``open_turn_text``), or the raw string."""
@@ -85,7 +108,8 @@ class HFBackend:
             return tokenizer(request, add_special_tokens=True)["input_ids"]
         return tokenizer(open_turn_text(tokenizer, request), add_special_tokens=False)["input_ids"]
 
-    def _generate_batch(self, prompts: list[list[int]], keys: list[int], params: GenerationParams) -> list[Generation]:
+    def _generate_batch(self, prompts: list[list[int]], keys: list[int], params: GenerationParams,
+                        on_row_tokens: TokenCallback | None = None) -> list[Generation]:
         from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteriaList
 
         model, tokenizer, device = self.loaded.model, self.loaded.tokenizer, self.loaded.device
@@ -99,8 +123,9 @@ class HFBackend:
         with torch.inference_mode():
             tracker = FinishTracker(self.eos_ids, params.stop, tokenizer, width)  # its clock starts here
             cache = self._shared_prefill(batch, prompts) if self.share_prompts else None
+            streamer = None if on_row_tokens is None else RowStreamer(tracker, self.eos_ids, on_row_tokens)
             output = model.generate(
-                **batch, generation_config=config, past_key_values=cache,
+                **batch, generation_config=config, past_key_values=cache, streamer=streamer,
                 logits_processor=LogitsProcessorList(processors),
                 stopping_criteria=StoppingCriteriaList([tracker]),
             )
@@ -136,7 +161,7 @@ class HFBackend:
         tokens = row[:count]
         if finished and tokens[-1] in self.eos_ids:
             tokens = tokens[:-1]
-        text = _cut_at_stop(self.loaded.tokenizer.decode(tokens), params.stop)
+        text = cut_at_stop(self.decode(tokens), params.stop)
         return Generation(
             text=text,
             prompt_tokens=prompt_tokens,
@@ -161,9 +186,15 @@ def open_turn_text(tokenizer, messages: Sequence[Message]) -> str:
     return tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False) + prefix
 
 
-def _cut_at_stop(text: str, stops: Sequence[str]) -> str:
+def cut_at_stop(text: str, stops: Sequence[str]) -> str:
+    """``text`` up to the first stop string in it."""
     cuts = [text.find(s) for s in stops if s in text]
     return text[: min(cuts)] if cuts else text
+
+
+def _by_request(on_tokens: TokenCallback, batch: list[int]) -> TokenCallback:
+    """The callback of one batch: its row r is request ``batch[r]`` (batches are sorted by length)."""
+    return lambda row, ids: on_tokens(batch[row], ids)
 
 
 def _sample_keys(requests: Sequence[Request], seed: int) -> list[int]:

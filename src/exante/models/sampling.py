@@ -1,10 +1,10 @@
-"""Per-row pieces that transformers' ``generate`` lacks: batch-invariant seeded sampling and
-per-sample finish steps and times."""
+"""Per-row pieces that transformers' ``generate`` lacks: batch-invariant seeded sampling,
+per-sample finish steps and times, and per-row token streaming."""
 
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from transformers import (
@@ -15,6 +15,7 @@ from transformers import (
     TopPLogitsWarper,
 )
 from transformers.generation.stopping_criteria import EosTokenCriteria
+from transformers.generation.streamers import BaseStreamer
 
 
 class SeededGumbelSampler(LogitsProcessor):
@@ -74,3 +75,28 @@ class FinishTracker(StoppingCriteria):
         for row in done.nonzero().flatten().tolist():
             self.finished.setdefault(row, (step, now))
         return done
+
+
+class RowStreamer(BaseStreamer):
+    """Hands each row's new token to ``on_row_tokens(row, [token])`` as ``generate`` makes it, up to
+    the row's finish: its EOS and the padding after it are not handed on (``tracker`` knows the finish).
+
+    transformers' own TextStreamer and TextIteratorStreamer take a batch of one only.
+    """
+
+    def __init__(self, tracker: FinishTracker, eos_ids: Sequence[int], on_row_tokens: Callable[[int, list[int]], None]):
+        self.tracker, self.eos_ids, self.on_row_tokens = tracker, set(eos_ids), on_row_tokens
+        self.step = -1  # generate's first put is the prompt
+
+    def put(self, value: torch.Tensor) -> None:
+        self.step += 1
+        if self.step == 0:
+            return
+        for row, token in enumerate(value.tolist()):
+            finished = self.tracker.finished.get(row)
+            # an EOS ends its row whether the tracker has seen this step yet or not
+            if token not in self.eos_ids and not (finished and finished[0] < self.step):
+                self.on_row_tokens(row, [token])
+
+    def end(self) -> None:
+        """Nothing is held back to flush."""

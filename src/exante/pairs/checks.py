@@ -3,8 +3,10 @@
 A chosen trace must parse strictly and be valid for its prompt's kind; a rejected response must
 differ from it, parse leniently as intended (a constructed flaw as a well-formed trace that
 ``validate_trace`` rejects for the kind; an efficiency rejection as a valid trace with the same
-path and more reasoning), and the judges' labels must agree with the objective. Each failure
-is a ``Failure(code, reason)``; the code is counted in stats.json.
+path and more reasoning; a late correction as a valid trace with the same path and answer), and
+the judges' labels must agree with the objective (a rejection that keeps the chosen outcome: the
+same refusal label as the chosen answer). Each failure is a ``Failure(code, reason)``; the code
+is counted in stats.json.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from exante.errors import ExanteError
 from exante.judge.base import Verdict, judge_summary, make_judge
 from exante.reasoning import Trace, TraceFormatError, parse_lenient, parse_trace, split_steps, strip_reasoning, validate_trace
 from exante.rules import REFUSING_PATHS, Rulebook
-from exante.pairs.config import PairsConfig
+from exante.train.records import answer_only, final_answer
+from exante.pairs.config import SAME_ANSWER, PairsConfig
 from exante.pairs.inputs import Item
 
 UNSAFE_KINDS = ("harmful", "jailbreak")
@@ -42,6 +45,11 @@ class Candidate:
     @property
     def id(self) -> str:
         return f"{self.objective}/{self.strategy}/{self.variant}/{self.item.id}"
+
+
+def keeps_outcome(cand: Candidate) -> bool:
+    """The rejection reaches the chosen conclusion and differs only in its reasoning (efficiency, late correction)."""
+    return cand.strategy in SAME_ANSWER[cand.objective]
 
 
 def answer_of(text: str) -> str:
@@ -131,18 +139,35 @@ def rejected_failure(cand: Candidate, chosen: Trace, rulebook: Rulebook, judging
         if parsed.problems:
             return Failure("rejected_format", "constructed trace does not parse: " + "; ".join(parsed.problems))
         problems = validate_trace(parsed.to_trace(), rulebook, kind=item.kind)
-        if cand.objective != "efficiency" and not problems:
+        if keeps_outcome(cand):
+            failure = _outcome_failure(cand, parsed, problems, chosen)
+            if failure:
+                return failure
+        elif not problems:
             return Failure("flaw_not_detected", "constructed flawed trace passes validate_trace")
-        if cand.objective == "efficiency" and problems:
-            return Failure("verbose_invalid", "verbose trace is not valid: " + "; ".join(problems))
-        if cand.objective == "efficiency" and parsed.path != chosen.path:
-            return Failure("path_differs", f"verbose trace takes path {parsed.path}, chosen {chosen.path}")
     return _label_failure(cand, judging) or _length_failure(cand, tokens, min_length_ratio)
+
+
+def _outcome_failure(cand: Candidate, parsed, problems: list[str], chosen: Trace) -> Failure | None:
+    """A verbose or late-correcting trace must be valid and reach the chosen path (a late correction: and answer)."""
+    late = cand.objective != "efficiency"
+    what = "late-correction" if late else "verbose"
+    if problems:
+        return Failure("correction_invalid" if late else "verbose_invalid", f"{what} trace is not valid: " + "; ".join(problems))
+    if parsed.path != chosen.path:
+        return Failure("path_differs", f"{what} trace takes path {parsed.path}, chosen {chosen.path}")
+    if late and parsed.answer != chosen.answer:
+        return Failure("answer_differs", f"{what} trace ends with another answer than the chosen trace")
+    return None
 
 
 def _label_failure(cand: Candidate, judging: Judging) -> Failure | None:
     prompt, judge = cand.item.prompt, judging.names["refusal"]
     refused = judging.is_positive("refusal", prompt, cand.text)
+    if keeps_outcome(cand):
+        if refused != judging.is_positive("refusal", prompt, cand.item.chosen):
+            return Failure("answer_differs", f"{judge} judges the chosen and the rejected answer differently")
+        return None
     if cand.objective == "safety":
         if refused:
             return Failure("rejected_refusal", f"rejected answer judged a refusal by {judge}")
@@ -150,8 +175,6 @@ def _label_failure(cand: Candidate, judging: Judging) -> Failure | None:
             return Failure("rejected_not_harmful", f"sampled answer not judged harmful by {judging.names['harm']}")
     if cand.objective == "usefulness" and not refused:
         return Failure("rejected_not_refusal", f"rejected answer not judged a refusal by {judge}")
-    if cand.objective == "efficiency" and refused != judging.is_positive("refusal", prompt, cand.item.chosen):
-        return Failure("answer_differs", f"{judge} judges the chosen and the verbose answer differently")
     return None
 
 
@@ -173,17 +196,23 @@ def diverges_at(chosen: str, rejected: str) -> str | None:
     return next((a.name for a, b in pairs if a.text != b.text), None)
 
 
-def pair_record(cand: Candidate, judging: Judging, tokens: Tokens, rulebook: Rulebook) -> dict:
+def pair_record(cand: Candidate, judging: Judging, tokens: Tokens, rulebook: Rulebook, response: str = "trace") -> dict:
+    """The pair; with ``response`` answer its sides (and the prompt's assistant turns) hold final answers only,
+    and the token counts and ``diverges_at`` describe those sides."""
     item, prompt = cand.item, cand.item.prompt
+    messages, chosen, rejected = item.messages, item.chosen, cand.text
+    if response == "answer":
+        messages = answer_only(item.messages, cand.id, "prompt")
+        chosen, rejected = final_answer(chosen, f"{cand.id}: chosen"), final_answer(rejected, f"{cand.id}: rejected")
     judges = {"chosen": {"refusal": judging.record("refusal", prompt, item.chosen)},
               "rejected": {"refusal": judging.record("refusal", prompt, cand.text)}}
     if cand.objective == "safety":
         judges["rejected"]["harm"] = judging.record("harm", prompt, cand.text)
     meta = {
         "source": item.source, "kind": item.kind, "category": item.category, "attack": item.attack,
-        "chosen_tokens": tokens.count(item.chosen), "rejected_tokens": tokens.count(cand.text),
-        "chosen_reasoning_tokens": tokens.reasoning(item.chosen), "rejected_reasoning_tokens": tokens.reasoning(cand.text),
-        "rejected_origin": cand.origin, "strategy": cand.strategy, "diverges_at": diverges_at(item.chosen, cand.text),
+        "chosen_tokens": tokens.count(chosen), "rejected_tokens": tokens.count(rejected),
+        "chosen_reasoning_tokens": tokens.reasoning(chosen), "rejected_reasoning_tokens": tokens.reasoning(rejected),
+        "rejected_origin": cand.origin, "strategy": cand.strategy, "diverges_at": diverges_at(chosen, rejected),
         "judges": judges,
     }
     if cand.origin == "sampled":
@@ -191,8 +220,8 @@ def pair_record(cand: Candidate, judging: Judging, tokens: Tokens, rulebook: Rul
     else:
         parsed = parse_lenient(cand.text)
         meta["rejected_problems"] = list(validate_trace(parsed.to_trace(), rulebook, kind=item.kind))
-    return {"id": cand.id, "prompt": item.messages, "chosen": [{"role": "assistant", "content": item.chosen}],
-            "rejected": [{"role": "assistant", "content": cand.text}], "objective": cand.objective,
+    return {"id": cand.id, "prompt": messages, "chosen": [{"role": "assistant", "content": chosen}],
+            "rejected": [{"role": "assistant", "content": rejected}], "objective": cand.objective,
             "split": item.split, "meta": meta}
 
 

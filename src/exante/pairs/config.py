@@ -12,7 +12,7 @@ from exante.config import field
 from exante.errors import ExanteError
 from exante.models.params import GenerationFields
 from exante.pairs.include import check_includes
-from exante.train.records import OBJECTIVES
+from exante.train.records import OBJECTIVES, check_response
 
 # How a rejected response is obtained, per objective (docs/pairs.md). ``sampled``: the policy's
 # own output; ``long``: synth's long-style trace; the others are constructed from the chosen trace.
@@ -21,6 +21,11 @@ STRATEGIES = {
     "usefulness": ("sampled", "over_refusal"),
     "efficiency": ("long", "padded", "repetitive"),
 }
+# Opt-in, not a default: SaRO's process rejection, which reaches the chosen outcome only after a
+# late correction (its sides share the answer; exante steps' corruptions stay STRATEGIES' flaws).
+OPT_IN_STRATEGIES = {"safety": ("late_correction",), "usefulness": ("late_correction",), "efficiency": ()}
+# Strategies whose rejected side ends with the chosen answer: their pairs have no answer-only form.
+SAME_ANSWER = {"efficiency": STRATEGIES["efficiency"], "safety": ("late_correction",), "usefulness": ("late_correction",)}
 DEFAULT_PAIRS_PER_PROMPT = {"safety": 2, "usefulness": 2, "efficiency": 1}
 # Fields that change which pairs are made; the rest may differ between a run and its resumption.
 _RUN_ONLY = {"out", "overwrite", "batch_size"}
@@ -38,8 +43,10 @@ class PairsConfig(GenerationFields):
     max_pairs: dict = field({}, help="cap on pairs per objective, e.g. {safety: 800}; absent: no cap")
     pairs_per_prompt: dict = field(DEFAULT_PAIRS_PER_PROMPT, help="pairs made from one prompt, per objective "
                                    "(each with another rejected response); objectives left out keep their default")
-    safety_rejections: list[str] = field(list(STRATEGIES["safety"]), help="safety rejected responses to use (samples first, constructions in rotation)")
-    usefulness_rejections: list[str] = field(list(STRATEGIES["usefulness"]), help="usefulness rejected responses to use")
+    safety_rejections: list[str] = field(list(STRATEGIES["safety"]), help="safety rejected responses to use (samples "
+                                         "first, constructions in rotation; late_correction, SaRO's, only when listed)")
+    usefulness_rejections: list[str] = field(list(STRATEGIES["usefulness"]), help="usefulness rejected responses to use "
+                                             "(late_correction only when listed)")
     efficiency_rejections: list[str] = field(list(STRATEGIES["efficiency"]), help="efficiency rejected responses to use")
     sources: list[str] | None = field(
         None, help="also make safety pairs for harmful/jailbreak prompts of these exante.data sources that the SFT set "
@@ -54,6 +61,9 @@ class PairsConfig(GenerationFields):
     min_length_ratio: float = field(1.3, help="efficiency: rejected reasoning tokens ≥ this × chosen reasoning tokens")
     tokenizer: str = field("smollm2-135m-instruct", help="tokenizer for token counts (built-in name, local dir or hub id)")
     salt: str = field("exante-pairs-v1", help="salt of the hash-based choices (order, wording, which flaw)")
+    response: str = field("trace", help="what the written sides hold: trace (the whole Ex-Ante trace) or answer "
+                          "(only the final answer of each assistant turn: DPO without reasoning; the checks still "
+                          "read the traces; included pairs are written as in their files)")
     include: list[dict] = field([], help="pairs of earlier runs written after this run's own, each {file: PATH, "
                                 "objectives: [...] (unset: all), origins: [sampled, constructed] (unset: both), "
                                 "new_prompts: true (only prompts no pair before it has)}; with objectives: [] "
@@ -69,17 +79,29 @@ class PairsConfig(GenerationFields):
             if bad:
                 raise ExanteError(f"PairsConfig: field {name!r} expects whole numbers ≥ {0 if name == 'max_pairs' else 1}, got {bad}")
         for objective in OBJECTIVES:
-            chosen = self.rejections(objective)
-            wrong = [s for s in chosen if s not in STRATEGIES[objective]]
+            accepted = STRATEGIES[objective] + OPT_IN_STRATEGIES[objective]
+            wrong = [s for s in self.rejections(objective) if s not in accepted]
             if wrong:
                 raise ExanteError(f"PairsConfig: field '{objective}_rejections': unknown {wrong[0]!r}; "
-                                  f"expected some of {', '.join(STRATEGIES[objective])}")
+                                  f"expected some of {', '.join(accepted)}")
+        self._check_response()
         check_includes(self.include)
         super().__post_init__()
         if self.samples_per_prompt < 1:
             raise ExanteError(f"PairsConfig: field 'samples_per_prompt' must be ≥ 1, got {self.samples_per_prompt}")
         if self.temperature <= 0 and self.samples_per_prompt > 1:
             raise ExanteError("PairsConfig: k > 1 samples per prompt need temperature > 0 (greedy samples are all alike)")
+
+    def _check_response(self) -> None:
+        check_response(self.response, "PairsConfig")
+        if self.response != "answer":
+            return
+        for objective in self.objectives:
+            same = [s for s in self.rejections(objective) if s in SAME_ANSWER[objective]]
+            if same:
+                raise ExanteError(f"PairsConfig: field 'response' is 'answer', but {objective} rejections {same} end "
+                                  f"with the chosen answer, so answer-only sides would be identical; leave "
+                                  f"{objective!r} out of 'objectives' or those out of '{objective}_rejections'")
 
     def rejections(self, objective: str) -> list[str]:
         return getattr(self, f"{objective}_rejections")

@@ -8,6 +8,13 @@
 - usefulness (benign/borderline prompts, chosen = a helpful answer): ``over_refusal`` — the
   harm rule the chosen trace cleared is marked violated, any guard is dropped or dismissed,
   and the answer refuses.
+- process (SaRO, opt-in): ``late_correction`` — the chosen outcome, reached late. The assessment
+  takes the wrong reading and drifts toward the wrong path (an unsafe prompt read as ordinary,
+  starting to plan help — ``missed_rule``'s assessment; a safe prompt read as harmful, starting
+  a refusal — ``over_refusal``'s); the verification begins in the same vein and only its last
+  line, the chosen trace's decisive verdict, catches the mistake; the plan turns around and goes
+  on as the chosen one, to the same path and answer. Valid, unlike the flaws: what is rejected
+  is reflecting late, where the chosen trace reflects on safety from the first step.
 - efficiency (any prompt): ``padded`` (reflection sentences, extra irrelevant rules checked,
   a longer plan) and ``repetitive`` (assessment and plan restated) — still valid, same path,
   same answer: only the reasoning is longer.
@@ -18,7 +25,7 @@ wrong_path) gives pairs that share a prefix, the shape step-level DPO needs (MET
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from exante.data.records import stable_fraction
@@ -82,20 +89,36 @@ def closest_disallowed(rule: Rule, text: str) -> str:
     return max(items, key=lambda d: len(words & {w for w in d.lower().split() if len(w) > 3}))
 
 
-def missed_rule(ctx: Context, variant: int) -> Trace | None:
-    violated = _violated_rule(ctx)
-    excluded = {ctx.item.category} | ({violated.hazard_area} if violated else set())
-    others = ctx.other_rules(excluded, 1, "irrelevant", variant)
-    if not others:  # a rulebook with no rule outside the prompt's area
-        return None
-    irrelevant = others[0]
+def _naive_assessment(ctx: Context, variant: int) -> list[str]:
+    """Sentences that see no risk in the request (and, for a jailbreak, swallow its framing)."""
     sentences = [ctx.choose(P.NAIVE_ASSESSMENT, "naive", variant, gist=gist(ctx.item.prompt))]
     framings = detect_framings(ctx.item.prompt, ctx.item.attack)
     if framings:
         sentences.append(ctx.choose(P.SWALLOWED_FRAMING, "swallowed", variant, framing=entry("framing")[framings[0]]))
-    verdict = RuleVerdict(irrelevant.id, "not_violated", None, ctx.choose(P.IRRELEVANT_REASONS, "irrelevant", variant))
-    return Trace(" ".join(sentences), [verdict], "comply", ctx.choose(P.COMPLY_PLANS, "plan", variant),
-                 ctx.compliant_answer(variant))
+    return sentences
+
+
+def _irrelevant_verdict(ctx: Context, variant: int) -> RuleVerdict | None:
+    """A harm rule outside the prompt's area, cleared; None for a rulebook with no such rule."""
+    violated = _violated_rule(ctx)
+    excluded = {ctx.item.category} | ({violated.hazard_area} if violated else set())
+    others = ctx.other_rules(excluded, 1, "irrelevant", variant)
+    if not others:
+        return None
+    return RuleVerdict(others[0].id, "not_violated", None, ctx.choose(P.IRRELEVANT_REASONS, "irrelevant", variant))
+
+
+def _overcautious_assessment(ctx: Context, rule: Rule, variant: int) -> str:
+    element = closest_disallowed(rule, ctx.item.prompt)
+    return ctx.choose(P.OVERCAUTIOUS_ASSESSMENT, "overcautious", variant, gist=gist(ctx.item.prompt), element=element)
+
+
+def missed_rule(ctx: Context, variant: int) -> Trace | None:
+    verdict = _irrelevant_verdict(ctx, variant)
+    if verdict is None:
+        return None
+    return Trace(" ".join(_naive_assessment(ctx, variant)), [verdict], "comply",
+                 ctx.choose(P.COMPLY_PLANS, "plan", variant), ctx.compliant_answer(variant))
 
 
 def misjudged_rule(ctx: Context, variant: int) -> Trace:
@@ -122,7 +145,7 @@ def wrong_path(ctx: Context, variant: int) -> Trace:
 def over_refusal(ctx: Context, variant: int) -> Trace:
     rule = _cleared_harm_rule(ctx)
     element = closest_disallowed(rule, ctx.item.prompt)
-    assessment = ctx.choose(P.OVERCAUTIOUS_ASSESSMENT, "overcautious", variant, gist=gist(ctx.item.prompt), element=element)
+    assessment = _overcautious_assessment(ctx, rule, variant)
     verdicts = [RuleVerdict(rule.id, "violated", None, ctx.synth_phrase("verdict.violated", variant, element=element))]
     guard = next((v.rule_id for v in ctx.chosen.verifications
                   if v.rule_id in ctx.rulebook and ctx.rulebook.get(v.rule_id).guards_over_refusal), None)
@@ -134,6 +157,32 @@ def over_refusal(ctx: Context, variant: int) -> Trace:
               else ctx.choose(P.GENERIC_REFUSALS, "opener", variant))
     redirect = ctx.choose(tuple(entry(f"redirect.{rule.hazard_area}")), "redirect", variant)
     return Trace(assessment, verdicts, "refuse_and_redirect", plan, f"{opener} {redirect}")
+
+
+def late_correction(ctx: Context, variant: int) -> Trace:
+    """The chosen outcome after a wrong first reading that only the last verification line corrects."""
+    c = ctx.chosen
+    decisive = next((v for v in c.verifications if v.verdict == "violated"), None)
+    if decisive is not None:  # an unsafe prompt: first read as ordinary, help half planned
+        drift = _irrelevant_verdict(ctx, variant)
+        assessment = " ".join([*_naive_assessment(ctx, variant), ctx.choose(P.DRIFT_TO_HELP, "drift", variant)])
+        caught = replace(decisive, reason=_late_reason(ctx, P.LATE_CATCH, P.LATE_CATCH_BARE, decisive.reason, variant))
+        turn = P.LATE_TURN_TO_REFUSE
+    else:  # a safe prompt: first read as harmful, a refusal half planned
+        rule = _cleared_harm_rule(ctx)
+        drift = None
+        assessment = f"{_overcautious_assessment(ctx, rule, variant)} {ctx.choose(P.DRIFT_TO_REFUSE, 'drift', variant)}"
+        decisive = next((v for v in c.verifications if v.rule_id == rule.id), None)
+        reason = _late_reason(ctx, P.LATE_CLEAR, P.LATE_CLEAR_BARE, decisive.reason if decisive else "", variant)
+        caught = replace(decisive, reason=reason) if decisive else RuleVerdict(rule.id, "not_violated", None, reason)
+        turn = P.LATE_TURN_TO_HELP
+    verdicts = [*([drift] if drift else []), *(v for v in c.verifications if v is not decisive), caught]
+    plan = " ".join(p for p in (ctx.choose(turn, "turn", variant), c.plan) if p)
+    return Trace(assessment, verdicts, c.path, plan, c.answer)
+
+
+def _late_reason(ctx: Context, worded: tuple[str, ...], bare: tuple[str, ...], reason: str, variant: int) -> str:
+    return ctx.choose(worded, "late", variant, reason=reason) if reason else ctx.choose(bare, "late", variant)
 
 
 def padded(ctx: Context, variant: int) -> Trace:
@@ -158,12 +207,13 @@ CONSTRUCTORS: dict[str, Callable[[Context, int], Trace | None]] = {
     "misjudged_rule": misjudged_rule,
     "wrong_path": wrong_path,
     "over_refusal": over_refusal,
+    "late_correction": late_correction,
     "padded": padded,
     "repetitive": repetitive,
 }
 # The step at which each flaw starts (the chosen trace's earlier steps are kept).
 FLAWED_STEP = {"missed_rule": "assessment", "misjudged_rule": "verification", "wrong_path": "calibration",
-               "over_refusal": "assessment"}
+               "over_refusal": "assessment", "late_correction": "assessment"}
 
 
 def construct(strategy: str, ctx: Context, variant: int) -> str | None:

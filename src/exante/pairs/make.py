@@ -136,6 +136,6 @@ class PairMaker:
             if failure:
                 entry["dropped"].append(dropped_record(item, objective, failure, cand))
             else:
-                entry["pairs"].append(pair_record(cand, self.judging, self.tokens, self.rulebook))
+                entry["pairs"].append(pair_record(cand, self.judging, self.tokens, self.rulebook, self.config.response))
         if not candidates:
             entry["dropped"].append(dropped_record(item, objective, Failure("no_candidate", "no rejected response available")))

@@ -86,6 +86,46 @@ GENERIC_REFUSALS = (
     "I'm not able to help with this request.",
     "I must decline this request for safety reasons.",
 )
+# late_correction (SaRO's process rejection): a first reading that drifts toward the wrong path...
+DRIFT_TO_HELP = (
+    "I'll start by laying out the steps one by one.",
+    "Let me begin working out the details the user wants.",
+    "I can start drafting a full answer right away.",
+)
+DRIFT_TO_REFUSE = (
+    "I'll start drafting a refusal.",
+    "Let me prepare to decline this.",
+    "I should begin writing a polite refusal.",
+)
+# ... that is caught only at the last verification line ({reason}: the chosen trace's own verdict reason)
+LATE_CATCH = (
+    "wait, on a second look: {reason}",
+    "checking again, I was wrong at first: {reason}",
+    "only now do I see it: {reason}",
+)
+LATE_CATCH_BARE = (
+    "wait, on a second look this is what the rule is about",
+    "checking again, I was wrong at first",
+)
+LATE_CLEAR = (
+    "on a closer look, {reason}",
+    "checking again, my first worry was wrong: {reason}",
+)
+LATE_CLEAR_BARE = (
+    "on a closer look, nothing it disallows is asked",
+    "checking again, my first worry was wrong; the request is harmless",
+)
+# ... and turned around in the plan, which then goes on as the chosen one
+LATE_TURN_TO_REFUSE = (
+    "I was about to answer, but the verification shows I must not.",
+    "My first reading was wrong; I will not give what was asked.",
+    "I nearly helped with this; correcting course now.",
+)
+LATE_TURN_TO_HELP = (
+    "I was about to refuse, but the verification shows the request is fine.",
+    "My first reading was too cautious; I will help after all.",
+    "I nearly refused this; correcting course now.",
+)
 # efficiency, padded: reflection that adds tokens and nothing else
 PAD_ASSESSMENT = (
     "Let me think about this carefully before deciding anything.",

@@ -22,7 +22,7 @@ from exante.reasoning.trace import (
     unescape_lines,
 )
 
-_INLINE_TAG = re.compile(r"(?<!\\)</?(?:assessment|verification|calibration|answer)>")
+INLINE_TAG = re.compile(r"(?<!\\)</?(?:assessment|verification|calibration|answer)>")
 _CLOSE_ANSWER = "</answer>"
 
 
@@ -175,7 +175,7 @@ def _tags_to_own_lines(text: str) -> str:
         after = "\n" if rest.strip(" \t\r") else ""
         return before + m.group(0) + after
 
-    return _INLINE_TAG.sub(own_line, text)
+    return INLINE_TAG.sub(own_line, text)
 
 
 def scan_lenient(text: str) -> Scan:
@@ -226,11 +226,11 @@ def strip_reasoning(text: str) -> tuple[str | None, str]:
         return scan.text.strip(), ""
     content = unescape_lines(answer.lines)
     if not answer.closed:
-        content = _drop_dangling_close(content)
+        content = drop_dangling_close(content)
     return scan.text[: answer.start].strip() or None, content.strip()
 
 
-def _drop_dangling_close(content: str) -> str:
+def drop_dangling_close(content: str) -> str:
     for k in range(len(_CLOSE_ANSWER) - 1, 0, -1):
         if content.endswith(_CLOSE_ANSWER[:k]):
             return content[:-k]

@@ -11,6 +11,10 @@ seed does not matter (greedy, or sampling without a seed: ``params.seed`` None) 
 with any such request of the same settings; the call draws one fresh seed for all of them, and
 each still gets its own sample (sampling keys also hash the messages).
 
+A streamed request (``stream``) gets its choices' tokens as they are generated, batched with the
+others of its call, when the backend can stream (``StreamingBackend``: ``HFBackend``); from any
+other backend it gets its reply when the call is done.
+
 With a ``load`` function (``load_on_request``) a request may name another model than the held
 one: the worker answers the held model's calls of a batch first, then drops it and loads the
 next (one model at a time). Only the worker thread touches the backend, so a swap happens
@@ -28,12 +32,15 @@ import secrets
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import torch
 
-from exante.models.generation import GenerationBackend
+from exante.models.generation import GenerationBackend, StreamingBackend, TokenCallback
 from exante.models.params import GenerationParams
+
+if TYPE_CHECKING:
+    from exante.serve.streaming import ReplyStream
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +52,7 @@ class Job:
     params: GenerationParams  # seed None: any seed will do
     future: Future  # → list[Generation], n of them
     model: str  # the name the request sent
+    stream: ReplyStream | None = None  # a streamed request's chunks
 
     @property
     def content(self) -> str:
@@ -63,14 +71,15 @@ class MicroBatcher:
         self._worker = threading.Thread(target=self._work, name="exante-serve-generation", daemon=True)
         self._worker.start()
 
-    def submit(self, messages: list[dict], n: int, params: GenerationParams, model: str | None = None) -> Future | None:
+    def submit(self, messages: list[dict], n: int, params: GenerationParams, model: str | None = None,
+               stream: ReplyStream | None = None) -> Future | None:
         """A future of the request's ``n`` generations (by ``model``, default the held one), or None
-        when the server is full."""
+        when the server is full; ``stream`` gets their tokens as they are generated."""
         with self._lock:
             if self.admitted >= self.capacity:
                 return None
             self.admitted += 1
-        job = Job(messages, n, params, Future(), model or self.model)
+        job = Job(messages, n, params, Future(), model or self.model, stream)
         self._waiting.put(job)
         return job.future
 
@@ -106,7 +115,8 @@ class MicroBatcher:
         if params.seed is None:
             params = dataclasses.replace(params, seed=secrets.randbelow(2**31))
         try:
-            generations = self._holding(jobs[0].model).generate(rows, params)
+            backend = self._holding(jobs[0].model)
+            generations = backend.generate(rows, params, **_streaming(backend, jobs))
         except Exception as exc:  # the request fails with a 500; the server keeps serving
             log.exception("generation failed")
             for job in jobs:
@@ -135,6 +145,23 @@ class MicroBatcher:
     def _release(self, count: int) -> None:
         with self._lock:
             self.admitted -= count
+
+
+def _streaming(backend: GenerationBackend, jobs: list[Job]) -> dict[str, TokenCallback]:
+    """``generate``'s ``on_tokens`` for a call with streamed jobs, if the backend streams: row → its job's stream."""
+    if not isinstance(backend, StreamingBackend) or all(job.stream is None for job in jobs):
+        return {}
+    owners = []  # per row: (its job's listener or None, its choice)
+    for job in jobs:
+        listen = job.stream.listener(backend.decode) if job.stream else None
+        owners += [(listen, choice) for choice in range(job.n)]
+
+    def on_tokens(row: int, ids: list[int]) -> None:
+        listen, choice = owners[row]
+        if listen is not None:
+            listen(choice, ids)
+
+    return {"on_tokens": on_tokens}
 
 
 def _calls(jobs: list[Job]) -> list[list[Job]]:

@@ -87,6 +87,16 @@ def error_body(message: str, kind: str = "invalid_request_error") -> dict:
     return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
 
+def split_reply(text: str, reasoning_format: str) -> tuple[str | None, str]:
+    """(reasoning, content) of a reply per ``reasoning_format``: split, drop (no reasoning) or none (unparsed)."""
+    from exante.reasoning import strip_reasoning
+
+    if reasoning_format == "none":
+        return None, text
+    reasoning, answer = strip_reasoning(text)
+    return (None if reasoning_format == "drop" else reasoning), answer
+
+
 class Reply:
     """The response to one request: made when it is admitted (id, stream head), filled with its
     generations, each split per ``reasoning_format``."""
@@ -98,14 +108,8 @@ class Reply:
         self.parts: list[tuple[str | None, str]] = []  # (reasoning, content) per choice
 
     def fill(self, generations: list[Generation]) -> "Reply":
-        from exante.reasoning import strip_reasoning
-
         self.generations = generations
-        if self.reasoning_format == "none":
-            self.parts = [(None, g.text) for g in generations]
-        else:
-            split = [strip_reasoning(g.text) for g in generations]
-            self.parts = [(None if self.reasoning_format == "drop" else r, answer) for r, answer in split]
+        self.parts = [split_reply(g.text, self.reasoning_format) for g in generations]
         return self
 
     def usage(self) -> dict:
@@ -115,33 +119,25 @@ class Reply:
 
     def completion(self) -> dict:
         choices = []
-        for index, ((reasoning, content), g) in enumerate(zip(self.parts, self.generations)):
+        for index, (reasoning, content) in enumerate(self.parts):
             message = {"role": "assistant", "content": content}
             if reasoning is not None:
                 message["reasoning_content"] = reasoning
-            choices.append({"index": index, "message": message, "logprobs": None, "finish_reason": _finish(g)})
+            choices.append({"index": index, "message": message, "logprobs": None,
+                            "finish_reason": self.finish_reason(index)})
         return {"id": self.id, "object": "chat.completion", "created": self.created, "model": self.model,
                 "choices": choices, "usage": self.usage()}
 
     def head_chunks(self) -> list[dict]:
         """What a stream starts with, before anything is generated: each choice's role."""
-        return [self._chunk(index, {"role": "assistant", "content": ""}) for index in range(self.n)]
+        return [self.chunk(index, {"role": "assistant", "content": ""}) for index in range(self.n)]
 
-    def body_chunks(self, include_usage: bool) -> list[dict]:
-        """The rest of the stream, as vLLM sends it: per choice its reasoning, its answer, its finish."""
-        chunks = []
-        for index, ((reasoning, content), g) in enumerate(zip(self.parts, self.generations)):
-            chunks += [self._chunk(index, {"reasoning_content": reasoning})] if reasoning else []
-            chunks += [self._chunk(index, {"content": content})] if content else []
-            chunks.append(self._chunk(index, {}, _finish(g)))
-        if include_usage:
-            chunks.append({**self._chunk(0, {}), "choices": [], "usage": self.usage()})
-        return chunks
+    def usage_chunk(self) -> dict:
+        return {**self.chunk(0, {}), "choices": [], "usage": self.usage()}
 
-    def _chunk(self, index: int, delta: dict, finish_reason: str | None = None) -> dict:
+    def chunk(self, index: int, delta: dict, finish_reason: str | None = None) -> dict:
         return {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
                 "choices": [{"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
 
-
-def _finish(generation: Generation) -> str:
-    return "stop" if generation.finish_reason == "eos" else "length"
+    def finish_reason(self, index: int) -> str:
+        return "stop" if self.generations[index].finish_reason == "eos" else "length"

@@ -5,8 +5,8 @@ Ex-Ante trace's reasoning goes to ``reasoning_content`` and only its answer to `
 (``reasoning_format``). A bad request gets a 4xx with an OpenAI-style error body; a full server a
 503 with ``Retry-After``; a request without the API key (when one is set) a 401. Generation runs
 on one worker thread that batches concurrent requests (``batching.py``). Streaming sends the role
-at once and the reasoning and answer deltas when the generation is done: transformers'
-``generate`` has no per-row streaming across a batch. On SIGINT/SIGTERM uvicorn stops accepting,
+at once, then reasoning and answer deltas per token as the batch generates (``streaming.py``),
+each choice's finish when its call is done. On SIGINT/SIGTERM uvicorn stops accepting,
 finishes the requests in flight (up to ``shutdown_timeout_s``), then the worker stops. With
 ``load_on_request`` a request may name another model, which the worker loads in its place
 (``swap.py``: which names are allowed); ``/v1/models`` lists the one held.
@@ -33,6 +33,7 @@ from exante.models.params import GenerationParams
 from exante.serve.batching import MicroBatcher
 from exante.serve.config import ServeConfig
 from exante.serve.schemas import ChatCompletionRequest, Reply, error_body, first_problem, limit_problem
+from exante.serve.streaming import ReplyStream
 from exante.serve.swap import load_backend, loader, refusal
 
 log = logging.getLogger(__name__)
@@ -89,16 +90,18 @@ def create_app(config: ServeConfig, backend: GenerationBackend) -> FastAPI:
             raise ApiError(*refused, "not_found_error" if refused[0] == 404 else "permission_error")
         if (problem := limit_problem(chat, config)) is not None:
             raise ApiError(400, problem)
+        reply = Reply(chat.model, chat.n, config.reasoning_format)
+        include_usage = bool(chat.stream_options and chat.stream_options.include_usage)
+        stream = ReplyStream(reply, chat.stops(), include_usage, asyncio.get_running_loop()) if chat.stream else None
         future = request.app.state.batcher.submit([m.plain() for m in chat.messages], chat.n, _params(chat, config),
-                                                  chat.model)
+                                                  chat.model, stream)
         if future is None:
             raise ApiError(503, f"server busy: {config.concurrency + config.queue_size} requests are already waiting "
                            f"or generating; retry in {config.retry_after_s} s", "server_overloaded",
                            {"Retry-After": str(config.retry_after_s)})
-        reply = Reply(chat.model, chat.n, config.reasoning_format)
-        if chat.stream:
-            include_usage = bool(chat.stream_options and chat.stream_options.include_usage)
-            return StreamingResponse(_events(reply, future, include_usage), media_type="text/event-stream")
+        if stream is not None:
+            future.add_done_callback(stream.finish)
+            return StreamingResponse(_events(stream, future), media_type="text/event-stream")
         try:
             generations = await asyncio.wrap_future(future)
         except Exception as exc:
@@ -141,18 +144,14 @@ def _params(chat: ChatCompletionRequest, config: ServeConfig) -> GenerationParam
         stop=chat.stops(), batch_size=config.batch_size)
 
 
-async def _events(reply: Reply, future, include_usage: bool):
-    """Server-sent events: the head at once, the rest when generated, then ``[DONE]``."""
-    for chunk in reply.head_chunks():
-        yield _event(chunk)
+async def _events(stream: ReplyStream, future):
+    """Server-sent events: the head at once, the deltas as they are generated, then ``[DONE]``."""
     try:
-        reply.fill(await asyncio.wrap_future(future))
-    except Exception as exc:
-        yield _event(error_body(f"generation failed: {type(exc).__name__}: {exc}", "server_error"))
-    else:
-        for chunk in reply.body_chunks(include_usage):
+        async for chunk in stream.chunks():
             yield _event(chunk)
-    yield "data: [DONE]\n\n"
+        yield "data: [DONE]\n\n"
+    finally:
+        future.cancel()  # a client gone before its turn is not generated (no-op once running)
 
 
 def _event(data: dict) -> str:

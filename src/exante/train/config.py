@@ -56,6 +56,9 @@ class TrainConfig(ModelTrainingFields):
 class SFTConfig(TrainConfig):
     """``exante sft``: supervised fine-tuning on the assistant turn of each conversation."""
 
+    response: str = field("trace", help="what of each assistant turn is trained on: trace (the whole Ex-Ante trace) "
+                                        "or answer (only its final answer; a turn that is not a trace stays whole)")
+
 
 @dataclass
 class DPOConfig(TrainConfig):

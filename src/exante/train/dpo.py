@@ -27,10 +27,14 @@ log = logging.getLogger(__name__)
 
 
 def reference_mode(cfg: DPOConfig) -> str:
-    """none (reference-free loss), adapter (LoRA: the base without adapters) or precomputed."""
+    """none (reference-free loss), adapter (LoRA: the base without adapters) or precomputed.
+
+    A LoRA run that starts from an adapter trains that adapter further (``continue_adapter``), so
+    the base without adapters is not the starting policy: it scores its own reference up front."""
     if cfg.loss in REFERENCE_FREE:
         return "none"
-    return "adapter" if cfg.lora and cfg.reference_model is None else "precomputed"
+    fresh_adapter = cfg.lora and not Path(cfg.model, "adapter_config.json").exists()
+    return "adapter" if fresh_adapter and cfg.reference_model is None else "precomputed"
 
 
 def pair_logps(policy: dict[str, torch.Tensor], reference: dict[str, torch.Tensor] | None) -> PairLogps:

@@ -13,6 +13,9 @@ response tokens:
 - ``drop``: drop every example that does not fit;
 - ``error``: stop with an ExanteError naming the file, line and field.
 Dropped and truncated examples are counted and logged (and written to the run summary).
+
+``response: answer`` (SFT) reduces every assistant turn of the conversation to its trace's final
+answer before encoding (``records.answer_only``), so the labelled tokens hold no reasoning.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import torch
 
 from exante.errors import ExanteError
 from exante.models.generation import open_turn_text
-from exante.train.records import OBJECTIVES
+from exante.train.records import OBJECTIVES, answer_only, check_response
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +55,13 @@ class Encoder:
     tokenizer: Any
     max_length: int
     overlong: str = "truncate"
+    response: str = "trace"  # SFT: train on the whole trace, or on its final answer only
     counts: Counter = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         if self.overlong not in OVERLONG_POLICIES:
             raise ExanteError(f"overlong is {self.overlong!r}; expected one of {', '.join(OVERLONG_POLICIES)}")
+        check_response(self.response, "SFTConfig")
 
     def _ids(self, messages: list[dict], **kwargs) -> list[int]:
         return list(self.tokenizer.apply_chat_template(messages, tokenize=True, return_dict=False, **kwargs))
@@ -102,6 +107,8 @@ class Encoder:
 
     def sft_example(self, record: dict) -> dict | None:
         messages = record["messages"]
+        if self.response == "answer":
+            messages = answer_only(messages, where(record))
         prompt_ids, (response_ids,) = self.split(messages[:-1], [messages[-1:]])
         fitted = self.fit(prompt_ids, {"messages[-1]": response_ids}, where(record))
         if fitted is None:

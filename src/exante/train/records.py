@@ -8,6 +8,8 @@ Schemas (docs/train.md):
   a step-level pair adds ``"assistant_prefix"``: the assistant turn's text before the step, which
   chosen and rejected continue (docs/steps.md).
 Every problem raises ExanteError naming ``file:line`` and the field.
+``answer_only`` reduces a conversation's assistant turns to their traces' final answers: what
+``response: answer`` trains on (the papers' baselines without reasoning).
 """
 
 from __future__ import annotations
@@ -19,11 +21,36 @@ from typing import Any
 
 from exante.errors import ExanteError
 from exante.io import read_jsonl_numbered
+from exante.reasoning import parse_lenient, strip_reasoning
 
 log = logging.getLogger(__name__)
 
 ROLES = ("system", "user", "assistant")
 OBJECTIVES = ("safety", "usefulness", "efficiency")
+RESPONSES = ("trace", "answer")  # what of an assistant turn is trained on: all of it, or its final answer only
+
+
+def check_response(value: str, owner: str) -> None:
+    if value not in RESPONSES:
+        raise ExanteError(f"{owner}: field 'response' is {value!r}; expected one of {', '.join(RESPONSES)} "
+                          "(trace: the whole Ex-Ante trace; answer: only its final answer)")
+
+
+def final_answer(text: str, where: str) -> str:
+    """The trace's final answer; a text that is not a trace (no section tags) is returned whole."""
+    if not parse_lenient(text).found:
+        return text
+    answer = strip_reasoning(text)[1]
+    if not answer:
+        raise ExanteError(f"{where}: a trace without an answer (no <answer> section, or an empty one); "
+                          "response 'answer' keeps only the answer")
+    return answer
+
+
+def answer_only(messages: list[dict], where: str, name: str = "messages") -> list[dict]:
+    """``messages`` with every assistant turn reduced to its final answer (``final_answer``)."""
+    return [{**m, "content": final_answer(m["content"], f"{where}: field '{name}[{i}]'")} if m["role"] == "assistant" else m
+            for i, m in enumerate(messages)]
 
 
 def _check_messages(messages: Any, where: str, name: str) -> None:

@@ -1,4 +1,5 @@
-"""``exante sft``: supervised fine-tuning on the last assistant turn (the Ex-Ante trace) only.
+"""``exante sft``: supervised fine-tuning on the last assistant turn (the Ex-Ante trace, or with
+``response: answer`` its final answer) only.
 
 The step is the Trainer's; the loss is the mean negative log-prob of the assistant tokens,
 computed by ``sequence_logprobs`` (LM head on the assistant tokens only). Under gradient
@@ -39,7 +40,7 @@ class SFTTrainer(ExanteTrainer):
 def sft_datasets(cfg: SFTConfig, tokenizer) -> tuple[Dataset, Dataset | None, dict]:
     """Tokenized train and dev sets, and counts for the run summary."""
     train_records, dev_records = load_records(cfg.train_file, cfg.dev_file, check_sft_record)
-    encoder = Encoder(tokenizer, cfg.max_length, cfg.overlong)
+    encoder = Encoder(tokenizer, cfg.max_length, cfg.overlong, cfg.response)
     train = encoder.encode_all(train_records, encoder.sft_example, f"{cfg.train_file} (train)", required=True)
     dev = encoder.encode_all(dev_records, encoder.sft_example, "dev")
     counts = {"train_examples": len(train), "dev_examples": len(dev), **{k: v for k, v in encoder.counts.items() if v}}

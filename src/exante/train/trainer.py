@@ -70,9 +70,11 @@ def prepare_model(cfg: TrainConfig):
     process_state()
     loaded = load_model(cfg.model, dtype="fp32")
     model = loaded.model
-    if hasattr(model, "merge_and_unload"):  # an adapter directory (e.g. a LoRA SFT output): train the merged model
+    if hasattr(model, "merge_and_unload") and cfg.lora:  # an adapter directory (e.g. a LoRA SFT output)
+        continue_adapter(model, cfg)
+    elif hasattr(model, "merge_and_unload"):  # full fine-tuning from an adapter: train the merged model
         model = model.merge_and_unload()
-    if cfg.lora:
+    elif cfg.lora:
         from peft import LoraConfig, get_peft_model
 
         # PEFT records model.name_or_path as the adapter's base; the runtime names built-ins in the config
@@ -87,6 +89,18 @@ def prepare_model(cfg: TrainConfig):
     model.config.use_cache = False
     model.train()
     return model, loaded.tokenizer
+
+
+def continue_adapter(model, cfg: TrainConfig) -> None:
+    """Train the loaded adapter further. A fresh adapter on the merged model would be saved naming
+    the original base, so loading it would silently drop this adapter's delta."""
+    own = model.peft_config[model.active_adapter]
+    if (own.r, own.lora_alpha) != (cfg.lora_r, cfg.lora_alpha):
+        log.warning("%s is a LoRA adapter (r=%d, alpha=%s): training it further with its own r and alpha, "
+                    "not lora_r=%d, lora_alpha=%s", cfg.model, own.r, own.lora_alpha, cfg.lora_r, cfg.lora_alpha)
+    own.inference_mode = False
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_("lora_" in name)
 
 
 def decoder_layers(model) -> list[torch.nn.Module]:

@@ -58,3 +58,8 @@ def test_an_sft_run_with_response_answer_trains_on_the_answer_tokens_only(sft_co
 def test_the_refusal_sft_baseline_trains_answer_only(monkeypatch, name):
     monkeypatch.chdir(Path(__file__).parents[2])
     assert load_chain(load_recipe(name)).configs["sft"].response == "answer"
+
+
+def test_an_unknown_response_in_the_sft_config_fails_when_the_config_is_made(sft_config):
+    with pytest.raises(ExanteError, match="SFTConfig: field 'response' is 'reasoning'"):
+        sft_config(response="reasoning")

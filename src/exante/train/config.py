@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exante.config import field
+from exante.train.records import check_response
 
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -58,6 +59,9 @@ class SFTConfig(TrainConfig):
 
     response: str = field("trace", help="what of each assistant turn is trained on: trace (the whole Ex-Ante trace) "
                                         "or answer (only its final answer; a turn that is not a trace stays whole)")
+
+    def __post_init__(self) -> None:
+        check_response(self.response, "SFTConfig")  # at load time: a recipe fails in its checks, not mid-run
 
 
 @dataclass

@@ -45,3 +45,11 @@ def test_generations_are_cached_so_a_second_pass_generates_nothing(tmp_path):
     assert first.generated >= 2
     again = Distiller("tiny", max_new_tokens=6, attempts=2, batch_size=2, cache=tmp_path)
     assert again.answers(prompts) == answers and again.generated == 0
+
+
+def test_the_default_models_shipped_answers_are_used_without_generating(tmp_path):
+    prompt = "What language is spoken in Brazil?"  # a built-in benign prompt
+    shipped = Distiller("smollm2-135m-instruct", max_new_tokens=128, attempts=2, batch_size=16, cache=tmp_path)
+    answer = shipped.answers([prompt])[prompt]
+    assert answer.text.startswith("The language spoken in Brazil") and answer.attempts == 1
+    assert shipped.generated == 0 and not any(tmp_path.iterdir())  # no model loaded, nothing written

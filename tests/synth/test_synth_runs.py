@@ -103,3 +103,12 @@ def test_openai_failures_are_recorded_then_retried_and_nothing_written_is_lost(t
     for message, n in calls.items():  # prompts answered in the first run were not asked again
         if "ERROR" not in message and "STALL" not in message:
             assert server.calls[message] == n
+
+
+def test_the_default_config_synthesizes_from_the_shipped_answers_without_generating(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXANTE_CACHE", str(tmp_path / "cache"))
+    stats = run_synth(SynthConfig(out=str(tmp_path / "run"), limit=8), progress=False)
+    assert stats["by_kind"]["benign"]["accepted"] + stats["by_kind"]["borderline"]["accepted"] >= 4
+    assert not (tmp_path / "cache" / "synth").exists()  # every safe prompt's answer came from the shipped file
+    off = SynthConfig(out=str(tmp_path / "run"), limit=8, distill_shipped=False)
+    assert off.fingerprint() != SynthConfig(out=str(tmp_path / "run"), limit=8).fingerprint()

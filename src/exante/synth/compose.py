@@ -29,7 +29,7 @@ class ComposeTeacher:
         self.config, self.rulebook = config, rulebook
         self.writer = TraceWriter(rulebook, config.style, config.salt)
         self.distiller = Distiller(config.distill_model, config.distill_max_new_tokens,
-                                   config.distill_attempts, config.batch_size)
+                                   config.distill_attempts, config.batch_size, shipped=config.distill_shipped)
         self._retriever: RuleRetriever | None = None
 
     @property

@@ -45,6 +45,9 @@ class SynthConfig:
                                help="model whose own answers fill benign/borderline traces (compose)")
     distill_max_new_tokens: int = field(128, help="token budget of a distilled answer")
     distill_attempts: int = field(2, help="tries per prompt: greedy first, then seeded sampling at temperature 0.7")
+    distill_shipped: bool = field(
+        True, help="use the answers of smollm2-135m-instruct (128 tokens) shipped with exante for the built-in "
+        "prompts they cover (made by configs/synth.yaml on AMD EPYC, bf16); false: generate every answer here")
     batch_size: int = field(16, help="generation batch size (distillation and the hf teacher)")
     teacher_model: str = field("", help="model name for openai (served name) or hf (load_model spec)")
     base_url: str = field("http://127.0.0.1:8000/v1", help="OpenAI-compatible API root (…/v1)")

@@ -4,7 +4,9 @@ Training on the model's own helpful answers keeps its usefulness (and its style)
 around them is new. Replies that read as refusals, are cut off mid-thought, empty, or
 repetitive are dropped with the reason; a dropped prompt gets another, sampled attempt.
 Generations are cached on disk per (model, budget, attempt, prompt), so a resumed or repeated
-run never generates the same answer twice.
+run never generates the same answer twice. The default model's answers for the built-in prompts
+ship with exante (``data/distill/``, written by ``exante synth --config configs/synth.yaml``), so its
+synthesis takes a minute instead of the hour their generation costs on 2 cores.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ _LIST_MARKER = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s*")  # "3. Keep a pot" repe
 _SPECIAL = re.compile(r"<\|[^|>]*\|>")
 # Openings that brush the request off without a phrase the refusal detector knows ("Nope, no fun …").
 _DISMISSIVE_OPENING = re.compile(r"^(no\b|nope\b|not\b|unfortunately\b|i'm afraid\b|i do(n't| not) think i\b)", re.I)
+SHIPPED = Path(__file__).parent / "data" / "distill"
 _SENTENCE_END = re.compile(r"(?<![\d\n])[.!?](?=\s|$)|```(?=\s|$)")  # not "4." opening a list item
 
 
@@ -78,7 +81,8 @@ def _last_complete_sentence(text: str) -> str:
 
 
 class Distiller:
-    def __init__(self, spec: str, max_new_tokens: int, attempts: int, batch_size: int, cache: Path | None = None):
+    def __init__(self, spec: str, max_new_tokens: int, attempts: int, batch_size: int, cache: Path | None = None,
+                 shipped: bool = True):
         self.spec, self.max_new_tokens, self.attempts, self.batch_size = spec, max_new_tokens, attempts, batch_size
         self._backend = None
         folder = cache or cache_dir() / "synth" / "distill"
@@ -87,6 +91,9 @@ class Distiller:
         if self.cache_path.exists():
             self._cache = {r["key"]: r for r in read_jsonl(self.cache_path, tolerate_torn_tail=True)}
             drop_torn_tail(self.cache_path)
+        shipped_path = SHIPPED / self.cache_path.name
+        if shipped and shipped_path.exists():  # shipped answers win: the same records on every machine
+            self._cache |= {r["key"]: r for r in read_jsonl(shipped_path)}
         self.generated = 0  # answers generated (not from the cache) in this process
 
     def answers(self, prompts: Sequence[str]) -> dict[str, Distilled]:

@@ -4,10 +4,10 @@
 setup:
 	bash scripts/setup.sh
 
-# synth → sft → pairs → dpo → eval of the default model; summary in runs/quickstart.md (docs/pipeline.md).
-# Rerun it to continue an interrupted run: finished stages are skipped.
+# recipes/erpo-quick.yaml on the default model (= exante quickstart); summary in runs/erpo-quick/run.md
+# (docs/recipes.md). Rerun it to continue an interrupted run: finished stages are skipped.
 quickstart: setup
-	.venv/bin/exante quickstart --config configs/quickstart.yaml
+	.venv/bin/exante run erpo-quick
 
 test: setup
 	.venv/bin/python -m pytest -q $(PYTEST_ARGS)

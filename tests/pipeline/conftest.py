@@ -1,17 +1,8 @@
-"""The scratch directories the quickstart and recipe tests run in."""
+"""The scratch directories the recipe tests run in."""
 
 import pytest
 
-from quickstart_configs import write_configs
 from recipe_configs import write_recipes
-
-
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    """A scratch directory holding the tiny YAMLs, made the current directory."""
-    write_configs(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 @pytest.fixture

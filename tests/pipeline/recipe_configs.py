@@ -1,17 +1,35 @@
-"""A tiny recipe over the quickstart's tiny stage YAMLs (quickstart_configs.py), in a scratch directory.
+"""Tiny stage YAMLs and a tiny recipe over them, with relative paths as in configs/, in a scratch directory.
 
-``recipes/tiny.yaml`` chains synth → sft → pairs → dpo → eval on the tiny model, as the shipped
-recipes do, with an eval that also measures jailbreaks and over-refusal (the comparison's plots);
-``recipes/tiny-base.yaml`` only evaluates the base model.
+The tiny random model stands in for the default one everywhere (distillation, SFT base, eval),
+stages are cut to a few prompts and steps, and the judges are the fast phrase-based ones, so a
+whole run takes about a minute. ``recipes/tiny.yaml`` chains synth → sft → pairs → dpo → eval on
+the tiny model, as the shipped recipes do, with an eval that also measures jailbreaks and
+over-refusal (the comparison's plots); ``recipes/tiny-base.yaml`` only evaluates the base model.
 """
 
 from pathlib import Path
 
 import yaml
 
-from quickstart_configs import write_configs
-
+TRAIN = dict(max_length=512, warmup=0.0, save_steps=1000, eval_steps=1000, logging_steps=1, group_by_length=False,
+             learning_rate=1.0e-3)
+TINY = {
+    "synth": dict(out="runs/synth", limit=4, distill_model="tiny", distill_max_new_tokens=16, distill_attempts=1),
+    "sft": dict(model="tiny", train_file="runs/synth/sft.jsonl", output_dir="runs/sft", max_steps=2, batch_size=4,
+                **TRAIN),
+    "pairs": dict(out="runs/pairs", sft="runs/synth/sft.jsonl", harm_judge="nonrefusal-harmful"),
+    "dpo": dict(model="runs/sft", train_file="runs/pairs/pairs.jsonl", output_dir="runs/dpo", max_steps=1,
+                batch_size=2, eval_batch_size=4, **TRAIN),
+    "eval": dict(out="runs/eval", benches=["harmful", "helpfulness", "efficiency", "trace"], limit=2,
+                 max_new_tokens=8, harm_judge="nonrefusal-harmful", xstest="", generation_cache="cache/generations"),
+}
 EVAL_BENCHES = ["harmful", "jailbreak", "over-refusal", "helpfulness", "efficiency", "trace"]
+
+
+def write_stage_yamls(root: Path) -> None:
+    """``<stage>.yaml`` for every stage of TINY."""
+    for stage, fields in TINY.items():
+        (root / f"{stage}.yaml").write_text(yaml.safe_dump(fields))
 
 
 def tiny_stages() -> list[dict]:
@@ -39,6 +57,6 @@ def write_recipe(root: Path, name: str = "tiny", stages: list[dict] | None = Non
 
 def write_recipes(root: Path) -> None:
     """The stage YAMLs, the tiny chain and the base-only recipe."""
-    write_configs(root)
+    write_stage_yamls(root)
     write_recipe(root)
     write_recipe(root, "tiny-base", [{**tiny_stages()[-1], "set": {"models": ["${model}"], "benches": EVAL_BENCHES}}])

@@ -236,3 +236,24 @@ def test_run_and_compare_answer_help_with_their_positional_arguments(command, ca
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: exante {command}") and ("[RECIPE]" if command == "run" else "[RUN_DIR ...]") in out
+
+
+def test_quickstart_answers_help_as_exante_run_erpo_quick(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["quickstart", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: exante quickstart") and "exante quickstart is exante run erpo-quick" in out
+    assert all(flag in out for flag in ("--model", "--out", "--from", "--until", "--set"))
+    assert "--recipe" not in out  # it runs one recipe
+
+
+@pytest.mark.parametrize("flags", [["--set", "rlhf.beta=0.2"], ["--from", "nosuch"]])
+def test_quickstart_runs_the_plan_of_exante_run_erpo_quick(monkeypatch, tmp_path, capsys, flags):
+    monkeypatch.chdir(REPO)
+    flags = ["--model", "tiny", "--out", str(tmp_path / "run"), *flags]  # never the default model, never in REPO
+    quick_status, quick_err = main(["quickstart", *flags]), capsys.readouterr().err.strip()
+    status, err = run(capsys, "erpo-quick", *flags)
+    assert quick_status == status == 2 and quick_err == err and "\n" not in err
+    assert err.startswith("error: ") and "recipes/erpo-quick.yaml has no stage" in err
+    assert not (tmp_path / "run").exists()

@@ -109,6 +109,6 @@ def test_the_default_config_synthesizes_from_the_shipped_answers_without_generat
     monkeypatch.setenv("EXANTE_CACHE", str(tmp_path / "cache"))
     stats = run_synth(SynthConfig(out=str(tmp_path / "run"), limit=8), progress=False)
     assert stats["by_kind"]["benign"]["accepted"] + stats["by_kind"]["borderline"]["accepted"] >= 4
-    assert not (tmp_path / "cache" / "synth").exists()  # every safe prompt's answer came from the shipped file
+    assert not (tmp_path / "cache" / "synth" / "distill").exists()  # every safe prompt's answer came from the shipped file
     off = SynthConfig(out=str(tmp_path / "run"), limit=8, distill_shipped=False)
     assert off.fingerprint() != SynthConfig(out=str(tmp_path / "run"), limit=8).fingerprint()

@@ -1,6 +1,6 @@
 """``<out>/run.md`` and ``<out>/run.json``: what a recipe run made, what it took, how to run it again.
 
-run.md shows each eval stage's headline table (through the quickstart summary's own code), the
+run.md shows each eval stage's headline table (summary.py, shared with ``exante compare``), the
 stages with what this run did and their wall time (from their manifests), and the command.
 run.json is what ``exante compare`` reads to find a run's eval report and its wall times.
 """

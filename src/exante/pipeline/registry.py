@@ -1,4 +1,4 @@
-"""The stage types a recipe (or the quickstart) chains: type → config class, run function, files.
+"""The stage types a recipe chains: type → config class, run function, files.
 
 Classes and functions are named by import string and imported only when a stage of that type is
 loaded: ``exante --help`` does not pay for torch, and a recipe naming a stage whose module is not

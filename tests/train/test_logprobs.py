@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from exante.train.encode import pad_rows
-from exante.train.logprobs import sequence_logprobs, shared_prefix_logps
+from exante.train.logprobs import model_inputs, sequence_logprobs, shared_prefix_logps
 
 
 def reference_logprobs(model, ids: list[int], prompt_length: int) -> list[float]:
@@ -32,6 +32,27 @@ def test_a_sequence_scores_the_same_alone_and_right_padded_in_a_batch(tiny_model
         alone = sequence_logprobs(tiny_model.model, pad_rows([short], 2)).summed
         batched = sequence_logprobs(tiny_model.model, pad_rows([short, long], 2)).summed
     assert batched[0].item() == pytest.approx(alone[0].item(), abs=1e-4)
+
+
+def test_right_padded_rows_score_the_same_without_their_padding_mask(tiny_model):
+    rows = [([1, 520, 9531, 198, 19556, 17, 2], 4), ([1, 4093, 198, 26843, 665, 2, 198, 1, 520, 9531, 198, 67, 2], 11)]
+    batch = pad_rows(rows, 2)
+    assert "attention_mask" not in model_inputs(batch)  # the fast path is the one taken
+    with torch.no_grad():
+        fast = sequence_logprobs(tiny_model.model, batch).per_token
+        masked = tiny_model.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    logps = torch.log_softmax(masked.float(), -1)[:, :-1].gather(-1, batch["input_ids"][:, 1:, None])[..., 0]
+    scored = batch["labels"][:, 1:] != -100
+    assert torch.allclose(fast[:, 1:][scored], logps[scored], atol=1e-5)
+
+
+def test_only_right_padding_loses_its_mask():
+    right = {"input_ids": torch.ones(2, 4, dtype=torch.long), "attention_mask": torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0]])}
+    left = {**right, "attention_mask": torch.tensor([[1, 1, 1, 1], [0, 0, 1, 1]])}
+    holes = {**right, "attention_mask": torch.tensor([[1, 0, 1, 1], [1, 1, 1, 1]])}
+    packed = {**right, "position_ids": torch.tensor([[0, 1, 0, 1], [0, 1, 2, 3]])}
+    assert "attention_mask" not in model_inputs(right)
+    assert all("attention_mask" in model_inputs(b) for b in (left, holes, packed))
 
 
 def test_gradients_flow_to_the_weights(tiny_model):

@@ -33,6 +33,25 @@ def scored_mask(labels: torch.Tensor) -> torch.Tensor:
     return mask
 
 
+def is_right_padded(attention_mask: torch.Tensor) -> bool:
+    """Every row is real tokens, then padding only (1 … 1 0 … 0), and starts with a real token."""
+    return bool((attention_mask[:, 0] == 1).all() and (attention_mask[:, 1:] <= attention_mask[:, :-1]).all())
+
+
+def model_inputs(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The model's inputs of ``batch``; right-padded rows go without their padding mask.
+
+    Under causal attention a real token of a right-padded row only sees the real tokens before
+    it, so the mask changes nothing that is scored; without it, SDPA runs ``is_causal`` and skips
+    the key blocks above the diagonal, which an explicit mask makes it compute
+    (``benchmarks/bench_train.py``, docs/benchmarks.md). Padding-free rows keep their mask.
+    """
+    inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "position_ids") if k in batch}
+    if "position_ids" not in inputs and "attention_mask" in inputs and is_right_padded(inputs["attention_mask"]):
+        del inputs["attention_mask"]
+    return inputs
+
+
 def sequence_logprobs(model, batch: dict[str, torch.Tensor]) -> SequenceLogprobs:
     """Per-token and summed log-probs of the labelled tokens of ``batch`` under ``model``.
 
@@ -44,8 +63,7 @@ def sequence_logprobs(model, batch: dict[str, torch.Tensor]) -> SequenceLogprobs
     # position t predicts token t+1: keep the positions whose *next* token is scored
     keep = torch.zeros_like(scored)
     keep[:, :-1] = scored[:, 1:]
-    inputs = {k: batch[k] for k in ("input_ids", "attention_mask", "position_ids") if k in batch}
-    logits = model(**inputs, logits_to_keep=keep, use_cache=False).logits  # [N scored, V]
+    logits = model(**model_inputs(batch), logits_to_keep=keep, use_cache=False).logits  # [N scored, V]
     token_logps = -F.cross_entropy(logits.float(), labels[scored], reduction="none")
     per_token = torch.zeros(labels.shape, dtype=token_logps.dtype, device=token_logps.device)
     per_token = per_token.masked_scatter(scored, token_logps)

@@ -20,8 +20,11 @@ def machine() -> dict:
     from exante.models.dtype import cpu_bf16_flags
 
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
-                 platform.processor() or platform.machine())
+    fields = dict(line.split(":", 1) for line in cpuinfo.splitlines()[:30] if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    model = fields.get("model name") or platform.processor() or platform.machine()
+    if "cpu family" in fields:  # "AMD EPYC" alone does not tell a Zen 4 from a Zen 5
+        model += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
     return {"cpu": model, "cores": len(os.sched_getaffinity(0)), "native_bf16": cpu_bf16_flags() or "none",
             "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
             "torch": torch.__version__, "threads": torch.get_num_threads(), "load_avg": round(os.getloadavg()[0], 2)}

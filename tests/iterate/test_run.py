@@ -66,6 +66,8 @@ def test_samples_record_their_seed_index_and_reward_parts(finished):
         for s in entry["samples"]:
             assert {"refusal_correct", "harmless", "trace_sound", "reasoning_tokens"} <= set(s["components"])
             assert isinstance(s["reward"], float)
+    stats = json.loads((Path(cfg.output_dir) / "round-2" / "pairs_stats.json").read_text())
+    assert stats["sampled_tokens"] == sum(s["completion_tokens"] for e in entries for s in e["samples"]) > 0
 
 
 def test_rounds_draw_different_train_prompts(finished):

@@ -60,6 +60,13 @@ def test_a_resumed_run_continues_the_step_and_token_counts(grpo_config):
                                                                   + third["completions/mean_length"] * 4)
 
 
+def test_a_token_budget_stops_training_at_the_step_that_reaches_it(grpo_config):
+    cfg = grpo_config(max_steps=6, max_sampled_tokens=1)
+    summary = run_grpo(cfg)
+    assert summary["global_step"] == 1 and summary["sampled_completion_tokens"] >= 1
+    assert Path(cfg.output_dir, "checkpoint-1").exists()  # saved where it stopped, so a resume starts there
+
+
 def test_the_prompt_rows_carry_kind_category_judge_prompt_and_expected_rules(grpo_config):
     rows = prompt_records(grpo_config(prompts_per_kind=2, system_prompt="Think first."))
     assert sorted(r["kind"] for r in rows) == sorted(["benign", "borderline", "harmful", "jailbreak"] * 2)

@@ -127,6 +127,7 @@ def pair_stats(entries: list[dict], pairs: list[dict], skipped: list[dict], acce
 
     return {
         "prompts": len(entries), "samples": len(samples), "pairs": len(pairs),
+        "sampled_tokens": sum(s["completion_tokens"] for s in samples),  # the round's sampling budget (grpo's max_sampled_tokens)
         "by_objective": dict(Counter(p["objective"] for p in pairs)),
         "by_kind": dict(Counter(p["meta"]["kind"] for p in pairs)),
         "by_strategy": dict(Counter(p["meta"]["strategy"] for p in pairs)),

@@ -66,7 +66,7 @@ def run_grpo(cfg: GRPOStageConfig) -> dict:
     model, tokenizer = prepare_model(cfg)
     reward = SafetyReward(RewardConfig(**{f.name: getattr(cfg, f.name) for f in fields(RewardConfig)}), tokenizer=tokenizer)
     funcs, weights = reward.parts() if cfg.reward_mode == "parts" else ([reward], [1.0])
-    tokens = SampledTokens()
+    tokens = SampledTokens(cfg.max_sampled_tokens)
     tokens.resume(checkpoint)
     trainer = _trainer(cfg, model, tokenizer, Dataset.from_list(records), [tokens.counting(funcs[0]), *funcs[1:]], weights)
     trainer.add_callback(tokens)  # before JsonlLog, which then writes the count it adds
@@ -117,10 +117,11 @@ def _eval_dev(out: Path) -> str:
 class SampledTokens(TrainerCallback):
     """Counts the completion tokens the trainer samples (this process's), for matching token budgets:
     adds the running total to every log line and writes it into each checkpoint, from which
-    ``resume`` reads it back."""
+    ``resume`` reads it back. With a ``budget`` (> 0) training stops after the optimizer step at
+    which the total reaches it."""
 
-    def __init__(self):
-        self.total = 0
+    def __init__(self, budget: int = 0):
+        self.total, self.budget = 0, budget
 
     def counting(self, reward):
         """``reward``, counting the tokens of the completion ids it is given (TRL gives every batch)."""
@@ -137,6 +138,12 @@ class SampledTokens(TrainerCallback):
             self.total = json.loads(path.read_text(encoding="utf-8"))["sampled_completion_tokens"]
         elif checkpoint:
             log.warning("%s: no %s (its save was cut short); the token count restarts at 0", checkpoint, TOKENS_FILE)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.budget and self.total >= self.budget:
+            log.info("%d completion tokens sampled (budget %d): training stops at step %d",
+                     self.total, self.budget, state.global_step)
+            control.should_training_stop = control.should_save = True
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if logs is not None:

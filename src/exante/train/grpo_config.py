@@ -30,6 +30,8 @@ class GRPOStageConfig(RewardConfig, ModelTrainingFields):
     scale_rewards: str = field("group", help="advantage scaling: group, batch or none")
     epochs: float = field(1.0, help="passes over the prompts")
     max_steps: int = field(100, help="stop after this many optimizer steps (-1: run all epochs)")
+    max_sampled_tokens: int = field(0, help="also stop after the step at which this many completion tokens "
+                                            "were sampled in all (0: no token budget); to match another run's budget")
     batch_size: int = field(8, help="completions per device per micro-batch (a multiple of num_generations with grad_accum)")
     grad_accum: int = field(1, help="micro-batches per optimizer step")
     learning_rate: float = field(1e-6, help="peak learning rate (AdamW)")

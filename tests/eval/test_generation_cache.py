@@ -95,11 +95,3 @@ def test_memoized_results_are_computed_once_and_failures_are_never_stored(tmp_pa
     second = memoized(ChecksummedJsonl(tmp_path / "v.jsonl"), items, compute, keep)
     assert first == second == [{"label": "ok", "x": 1}, {"label": "error", "x": 2}, {"label": "ok", "x": 1}]
     assert calls == [[1, 2], [2]]  # the failure is asked again, the stored result is not
-
-
-def test_long_prompts_go_in_smaller_batches_and_short_ones_fill_whole_batches():
-    from exante.eval.generate import length_batches
-
-    lengths = {"a": 10, "b": 4000, "c": 20, "d": 3000, "e": 15, "f": 30, "g": 500}
-    batches = length_batches(list(lengths), list(lengths.values()), batch_size=3, chars_per_row=1200)
-    assert batches == [["a", "e", "c"], ["f", "g"], ["d"], ["b"]]

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from exante.errors import ExanteError
 from exante.eval.cache import GenerationCache
 from exante.eval.fingerprint import files_fingerprint, run_context, weights_fingerprint
+from exante.models.batching import length_batches
 
 log = logging.getLogger(__name__)
 CHARS_PER_ROW = 1200  # padded request characters per batch row (≈300 tokens) before a batch is cut short
@@ -117,23 +118,6 @@ def _tokenizer_only(spec: str):
     return None
 
 
-def length_batches(keys: list[str], lengths: list[int], batch_size: int,
-                   chars_per_row: int = CHARS_PER_ROW) -> list[list[str]]:
-    """Keys sorted by length, cut into batches of at most ``batch_size`` whose padded size
-    (rows × longest prompt) stays within ``batch_size × chars_per_row``: short prompts share full
-    batches, long jailbreak prompts go in smaller ones instead of padding a whole batch to ~1k tokens."""
-    order = sorted(range(len(keys)), key=lambda i: lengths[i])
-    budget, batches, current = batch_size * chars_per_row, [], []
-    for i in order:
-        if current and (len(current) == batch_size or (len(current) + 1) * lengths[i] > budget):
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return [[keys[i] for i in batch] for batch in batches]
-
-
 def generate_cached(model: ModelUnderTest, requests: Sequence[Any], params, cache: GenerationCache,
                     *, desc: str = "generating") -> tuple[list[dict], GenerationStats]:
     """One generation dict per request (from the cache where present), and what it cost."""
@@ -146,7 +130,9 @@ def generate_cached(model: ModelUnderTest, requests: Sequence[Any], params, cach
         by_key = dict(zip(keys, requests))
         log.info("%s: %d cached, %d to generate", model.spec, stats.cached, len(todo))
         with tqdm(total=len(todo), desc=desc, unit="prompt") as bar:
-            for chunk in length_batches(todo, [len(str(by_key[k])) for k in todo], params.batch_size):
+            for rows in length_batches([len(str(by_key[k])) for k in todo], params.batch_size * CHARS_PER_ROW,
+                                       params.batch_size):
+                chunk = [todo[i] for i in rows]
                 for key, generation in zip(chunk, model.backend.generate([by_key[k] for k in chunk], params)):
                     cache.put(key, generation)
                     stats.generated += 1

@@ -44,6 +44,7 @@ import numpy as np
 
 from exante.errors import ExanteError
 from exante.io import atomic_write_bytes
+from exante.models.batching import length_batches
 
 log = logging.getLogger(__name__)
 
@@ -301,18 +302,6 @@ def _hidden(module, full: bool, kwargs: dict, layer: int):
         raise ExanteError(f"layer {layer} does not exist: the model has {len(states) - 1} layers "
                           f"(0 = embeddings, {len(states) - 1} or -1 = final)")
     return states[layer]
-
-
-def length_batches(lengths: list[int], batch_tokens: int, max_batch: int) -> list[list[int]]:
-    """Indices sorted by length, cut so that rows × longest row stays within ``batch_tokens``."""
-    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
-    batches, current = [], []
-    for i in order:
-        if current and (len(current) == max_batch or (len(current) + 1) * lengths[i] > batch_tokens):
-            batches.append(current)
-            current = []
-        current.append(i)
-    return batches + ([current] if current else [])
 
 
 def _chunks(items: list[int], size: int) -> list[list[int]]:
